@@ -1,0 +1,18 @@
+# The hypervisor-neutral core. Built twice: plainly for the daemon, and with
+# the sanitizers for the tests (make check).
+CORE_SOURCES = \
+	src/compiler.h \
+	src/evloop.c src/evloop.h \
+	src/gmem.h src/gmem-flat.c \
+	src/iov.c src/iov.h \
+	src/log.c src/log.h \
+	src/vdev.c src/vdev.h \
+	src/vmmio.c src/vmmio.h \
+	src/vq.c src/vq.h
+
+noinst_LIBRARIES += src/libcore.a
+src_libcore_a_SOURCES = $(CORE_SOURCES)
+
+check_LIBRARIES += src/libcore-san.a
+src_libcore_san_a_SOURCES = $(CORE_SOURCES)
+src_libcore_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)

@@ -1,0 +1,52 @@
+# Unit tests: cmocka, one program per module, built with ASan and UBSan.
+UNIT_TESTS = \
+	tests/unit/test-evloop \
+	tests/unit/test-gmem \
+	tests/unit/test-iov \
+	tests/unit/test-log \
+	tests/unit/test-vdev \
+	tests/unit/test-vmmio \
+	tests/unit/test-vq
+
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_COMPILE_FLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LIBS = src/libcore-san.a $(CMOCKA_LIBS)
+UNIT_LINK_FLAGS = $(SAN_CFLAGS)
+UNIT_HELPERS = tests/unit/driver-ring.c tests/unit/driver-ring.h
+
+tests_unit_test_evloop_SOURCES = tests/unit/test-evloop.c
+tests_unit_test_evloop_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_evloop_LDADD = $(UNIT_LIBS)
+tests_unit_test_evloop_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_gmem_SOURCES = tests/unit/test-gmem.c
+tests_unit_test_gmem_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_gmem_LDADD = $(UNIT_LIBS)
+tests_unit_test_gmem_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_iov_SOURCES = tests/unit/test-iov.c
+tests_unit_test_iov_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_iov_LDADD = $(UNIT_LIBS)
+tests_unit_test_iov_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LIBS)
+tests_unit_test_log_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vdev_SOURCES = tests/unit/test-vdev.c $(UNIT_HELPERS)
+tests_unit_test_vdev_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vdev_LDADD = $(UNIT_LIBS)
+tests_unit_test_vdev_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vmmio_SOURCES = tests/unit/test-vmmio.c $(UNIT_HELPERS)
+tests_unit_test_vmmio_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vmmio_LDADD = $(UNIT_LIBS)
+tests_unit_test_vmmio_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vq_SOURCES = tests/unit/test-vq.c $(UNIT_HELPERS)
+tests_unit_test_vq_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vq_LDADD = $(UNIT_LIBS)
+tests_unit_test_vq_LDFLAGS = $(UNIT_LINK_FLAGS)
