@@ -72,7 +72,8 @@ void evloop_del_notifier(struct evloop_notifier *n); /* NULL-safe */
 
 /*
  * Blocks the signals in set for the calling thread and delivers them through
- * a signalfd. The previous mask is restored by evloop_del_signals().
+ * a signalfd. evloop_del_signals() drops those still pending and unblocks
+ * the ones this call blocked, restoring the previous mask for them.
  */
 int evloop_add_signals(struct evloop *loop, const sigset_t *set,
 		       evloop_signal_fn *fn, void *opaque,

@@ -98,7 +98,7 @@ struct gmem_flat {
 	unsigned nr_regions;
 	struct gmem_flat_region regions[GMEM_FLAT_MAX_REGIONS];
 	bool split_pages;
-	long live_iov;	/* iovecs mapped and not yet unmapped */
+	long live_iov; /* iovecs mapped and not yet unmapped */
 	long live_rings;
 };
 

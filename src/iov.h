@@ -16,9 +16,9 @@
 struct iov_cursor {
 	const struct iovec *iov;
 	unsigned cnt;
-	unsigned idx;	/* current iovec */
-	size_t off;	/* offset in iov[idx] */
-	size_t left;	/* bytes from the cursor to the end */
+	unsigned idx; /* current iovec */
+	size_t off;   /* offset in iov[idx] */
+	size_t left;  /* bytes from the cursor to the end */
 };
 
 size_t iov_size(const struct iovec *iov, unsigned cnt);

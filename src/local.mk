@@ -2,13 +2,15 @@
 # the sanitizers for the tests (make check).
 CORE_SOURCES = \
 	src/compiler.h \
+	src/cfg.c src/cfg.h \
 	src/evloop.c src/evloop.h \
 	src/gmem.h src/gmem-flat.c \
 	src/iov.c src/iov.h \
 	src/log.c src/log.h \
-	src/vdev.c src/vdev.h \
+	src/vdev.c src/vdev-queue.c src/vdev.h \
 	src/vmmio.c src/vmmio.h \
-	src/vq.c src/vq.h
+	src/vq.c src/vq.h \
+	src/vq-chain.c src/vq-chain.h
 
 noinst_LIBRARIES += src/libcore.a
 src_libcore_a_SOURCES = $(CORE_SOURCES)

@@ -68,7 +68,7 @@ const char *log_level_name(enum log_level level);
 
 /*
  * Names a source. domid < 0 means "no guest" (daemon-wide lines); dev may be
- * NULL. The prefix becomes "dom<N>/<dev>", "dom<N>" or "".
+ * NULL. The prefix becomes "dom<N>/<dev>", "dom<N>", "<dev>" or "".
  */
 void log_src_init(struct log_src *src, struct logger *lg, int domid,
 		  const char *dev);

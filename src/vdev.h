@@ -32,8 +32,8 @@ struct gmem;
 struct vdev;
 
 struct vdev_ops {
-	const char *type;	/* "blk", "net", ...: for logs and configs */
-	uint32_t device_id;	/* VIRTIO_ID_* */
+	const char *type;   /* "blk", "net", ...: for logs and configs */
+	uint32_t device_id; /* VIRTIO_ID_* */
 	/*
 	 * Optional. The driver set FEATURES_OK with these features (already
 	 * masked to what was offered); a non-zero return refuses them, so
@@ -58,7 +58,8 @@ struct vdev_ops {
 	 * space (bounds already checked, vdev->config already updated). NULL
 	 * makes the configuration space read-only: writes are ignored.
 	 */
-	void (*config_written)(struct vdev *vdev, uint32_t offset, uint32_t len);
+	void (*config_written)(struct vdev *vdev, uint32_t offset,
+			       uint32_t len);
 };
 
 /* How the transport drives the interrupt line (level-triggered). */
@@ -67,15 +68,15 @@ typedef void vdev_irq_fn(void *opaque, bool level);
 /* The registers the driver writes to set up one queue (§4.2.2). */
 struct vdev_queue {
 	struct vq vq;
-	uint16_t num;		/* QueueNum */
-	bool ready;		/* QueueReady */
-	uint64_t desc;		/* QueueDesc */
-	uint64_t driver;	/* QueueDriver: the available ring */
-	uint64_t device;	/* QueueDevice: the used ring */
+	uint16_t num;	 /* QueueNum */
+	bool ready;	 /* QueueReady */
+	uint64_t desc;	 /* QueueDesc */
+	uint64_t driver; /* QueueDriver: the available ring */
+	uint64_t device; /* QueueDevice: the used ring */
 };
 
 enum vdev_queue_reg {
-	VDEV_QUEUE_NUM_MAX,	/* read-only */
+	VDEV_QUEUE_NUM_MAX, /* read-only */
 	VDEV_QUEUE_NUM,
 	VDEV_QUEUE_READY,
 	VDEV_QUEUE_DESC_LOW,
@@ -94,17 +95,17 @@ struct vdev_params {
 	const struct vdev_ops *ops;
 	struct gmem *mem;
 	struct logger *logger;
-	int domid;		/* for log prefixes */
-	const char *name;	/* "blk0": for log prefixes */
+	int domid;	  /* for log prefixes */
+	const char *name; /* "blk0": for log prefixes */
 	/*
 	 * Feature bits offered: the backend's own, plus the transport's and
 	 * platform's (VIRTIO_F_ACCESS_PLATFORM for grant mappings).
-	 * VIRTIO_F_VERSION_1, VIRTIO_F_INDIRECT_DESC and
+	 * VIRTIO_F_VERSION_1, VIRTIO_RING_F_INDIRECT_DESC and
 	 * VIRTIO_RING_F_EVENT_IDX are always added.
 	 */
 	uint64_t features;
 	unsigned num_queues;	/* >= 1 */
-	uint16_t queue_num_max;	/* power of two, <= VQ_NUM_MAX */
+	uint16_t queue_num_max; /* power of two, <= VQ_NUM_MAX */
 	uint16_t max_iov;	/* per request, <= VQ_IOV_MAX */
 	void *config;		/* device configuration space, little-endian */
 	uint32_t config_len;
@@ -147,8 +148,8 @@ void vdev_set_guest_features(struct vdev *vdev, uint32_t sel, uint32_t value);
 /* Queue registers; qidx >= num_queues reads 0 and ignores writes. */
 uint32_t vdev_queue_read(struct vdev *vdev, uint32_t qidx,
 			 enum vdev_queue_reg reg);
-void vdev_queue_write(struct vdev *vdev, uint32_t qidx,
-		      enum vdev_queue_reg reg, uint32_t value);
+void vdev_queue_write(struct vdev *vdev, uint32_t qidx, enum vdev_queue_reg reg,
+		      uint32_t value);
 void vdev_queue_notify(struct vdev *vdev, uint32_t qidx);
 uint32_t vdev_read_isr(const struct vdev *vdev);
 void vdev_ack_isr(struct vdev *vdev, uint32_t bits);

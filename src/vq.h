@@ -38,16 +38,16 @@ struct log_src;
 #define VQ_IOV_MAX 1024
 
 struct vq_elem {
-	uint16_t head;		/* descriptor index the chain starts at */
-	uint16_t out_num;	/* device-readable iovecs: iov[0 .. out_num) */
-	uint16_t in_num;	/* device-writable iovecs: after them */
-	bool busy;		/* popped and not yet pushed */
-	uint32_t gen;		/* vq->gen at pop time */
-	uint32_t out_len;	/* bytes in the readable part */
-	uint32_t in_len;	/* bytes in the writable part */
-	struct iovec *out;	/* == iov */
-	struct iovec *in;	/* == iov + out_num */
-	struct iovec *iov;	/* max_iov entries, owned by the pool */
+	uint16_t head;	   /* descriptor index the chain starts at */
+	uint16_t out_num;  /* device-readable iovecs: iov[0 .. out_num) */
+	uint16_t in_num;   /* device-writable iovecs: after them */
+	bool busy;	   /* popped and not yet pushed */
+	uint32_t gen;	   /* vq->gen at pop time */
+	uint32_t out_len;  /* bytes in the readable part */
+	uint32_t in_len;   /* bytes in the writable part */
+	struct iovec *out; /* == iov */
+	struct iovec *in;  /* == iov + out_num */
+	struct iovec *iov; /* max_iov entries, owned by the pool */
 };
 
 struct vq {
@@ -60,25 +60,26 @@ struct vq {
 
 	/* Set by vq_start() from what the driver configured. */
 	uint16_t num;
-	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX negotiated */
-	bool indirect;		/* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect;	/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	bool started;
-	bool broken;		/* the guest violated the ring rules */
+	bool broken;	/* the guest violated the ring rules */
+	bool no_notify; /* between vq_disable_notify() and enable */
 
-	struct vring_desc *desc;	/* mapped for the queue's lifetime */
+	struct vring_desc *desc; /* mapped for the queue's lifetime */
 	struct vring_avail *avail;
 	struct vring_used *used;
 	size_t desc_len, avail_len, used_len;
 
-	uint16_t last_avail;	/* next avail->ring entry to pop */
-	uint16_t used_idx;	/* our used->idx, including unflushed pushes */
-	uint16_t signalled_used;/* used_idx at the last interrupt we sent */
-	bool signalled_used_valid;
-	uint16_t inflight;	/* popped, not yet pushed */
-	uint32_t gen;		/* bumped by vq_stop() */
+	uint16_t last_avail;	 /* next avail->ring entry to pop */
+	uint16_t used_idx;	 /* our used->idx, including unflushed pushes */
+	uint16_t signalled_used; /* used->idx at the last vq_flush() */
+	bool signalled_used_valid; /* false until the first flush after start */
+	uint16_t inflight;	   /* popped, not yet pushed */
+	uint32_t gen;		   /* bumped by vq_stop() */
 
-	struct vq_elem *elems;	/* num_max entries, indexed by head */
-	struct iovec *iov_store;/* num_max * max_iov entries */
+	struct vq_elem *elems;	 /* num_max entries, indexed by head */
+	struct iovec *iov_store; /* num_max * max_iov entries */
 };
 
 /*
@@ -92,12 +93,11 @@ void vq_fini(struct vq *vq);
 /*
  * Validates what the driver configured and maps the rings: num a power of two
  * and <= num_max (virtio 1.2 §2.7), desc 16-byte, avail 2-byte and used
- * 4-byte aligned (§2.7.10 table), every ring inside guest RAM.
+ * 4-byte aligned (the table in §2.7), every ring inside guest RAM.
  * features: the negotiated feature bits. Returns -EINVAL or -EFAULT.
  */
-int vq_start(struct vq *vq, uint16_t num, uint64_t desc_gpa,
-	     uint64_t avail_gpa, uint64_t used_gpa,
-	     uint64_t features) must_check;
+int vq_start(struct vq *vq, uint16_t num, uint64_t desc_gpa, uint64_t avail_gpa,
+	     uint64_t used_gpa, uint64_t features) must_check;
 /*
  * Takes back every element (in flight or not, unmapping its buffers) and
  * unmaps the rings. After this, elements popped before are stale: pushing one
@@ -108,6 +108,8 @@ void vq_stop(struct vq *vq);
 /*
  * Takes the next available chain. Returns 0 and *out == NULL when the ring is
  * empty, 0 and an element, or -EBADMSG (queue now broken) on a guest error.
+ * Unless notifications are disabled, finding the ring empty re-arms them, so
+ * popping until empty never misses the driver's next notification.
  */
 int vq_pop(struct vq *vq, struct vq_elem **out) must_check;
 /*

@@ -18,12 +18,12 @@ struct driver_ring {
 	struct gmem_flat *flat;
 	uint16_t num;
 	uint64_t desc_gpa, avail_gpa, used_gpa;
-	struct vring_desc *desc;	/* host pointers into guest RAM */
+	struct vring_desc *desc; /* host pointers into guest RAM */
 	struct vring_avail *avail;
 	struct vring_used *used;
-	uint16_t next_free;	/* next descriptor index handed out */
-	uint16_t avail_idx;	/* our copy of avail->idx */
-	uint16_t last_used;	/* next used entry to read */
+	uint16_t next_free; /* next descriptor index handed out */
+	uint16_t avail_idx; /* our copy of avail->idx */
+	uint16_t last_used; /* next used entry to read */
 };
 
 /* One buffer of a chain: guest address, length, device-writable or not. */

@@ -1,5 +1,6 @@
 # Unit tests: cmocka, one program per module, built with ASan and UBSan.
 UNIT_TESTS = \
+	tests/unit/test-cfg \
 	tests/unit/test-evloop \
 	tests/unit/test-gmem \
 	tests/unit/test-iov \
@@ -15,6 +16,11 @@ UNIT_COMPILE_FLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LIBS = src/libcore-san.a $(CMOCKA_LIBS)
 UNIT_LINK_FLAGS = $(SAN_CFLAGS)
 UNIT_HELPERS = tests/unit/driver-ring.c tests/unit/driver-ring.h
+
+tests_unit_test_cfg_SOURCES = tests/unit/test-cfg.c
+tests_unit_test_cfg_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_cfg_LDADD = $(UNIT_LIBS)
+tests_unit_test_cfg_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 tests_unit_test_evloop_SOURCES = tests/unit/test-evloop.c
 tests_unit_test_evloop_CFLAGS = $(UNIT_COMPILE_FLAGS)
@@ -50,3 +56,13 @@ tests_unit_test_vq_SOURCES = tests/unit/test-vq.c $(UNIT_HELPERS)
 tests_unit_test_vq_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vq_LDADD = $(UNIT_LIBS)
 tests_unit_test_vq_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# virtio-blk over a temporary file, through a real loop and io_uring.
+check_PROGRAMS += tests/unit/test-blk
+TESTS += tests/unit/test-blk
+tests_unit_test_blk_SOURCES = tests/unit/test-blk.c $(UNIT_HELPERS)
+tests_unit_test_blk_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_blk_CFLAGS = $(UNIT_COMPILE_FLAGS) $(URING_CFLAGS)
+tests_unit_test_blk_LDADD = backends/libbackends-san.a src/libcore-san.a \
+	$(CMOCKA_LIBS) $(URING_LIBS)
+tests_unit_test_blk_LDFLAGS = $(UNIT_LINK_FLAGS)

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Raw storage over io_uring. See storage.h for the contract.
+ *
+ * Ring sizing: every request holds at most one submission entry at a time
+ * (a resubmission or fallback is queued only after the previous completion
+ * was reaped), and at most max_inflight requests exist, so a ring of
+ * max_inflight + 1 entries (the + 1 for the cancellation of
+ * storage_cancel_all()) never runs out of entries; the completion ring is
+ * twice that, so it never overflows either.
+ *
+ * Short transfers: the remainder is resubmitted, with the iovec array
+ * advanced past what was done (no allocation: the first partly done iovec
+ * is patched in place and restored when the completion is reaped). This is
+ * what regular files on some filesystems and block devices near a failing
+ * region do; a transfer of 0 bytes means the file shrank under us and fails
+ * with -EIO rather than looping.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/falloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "iov.h"
+#include "log.h"
+#include "storage.h"
+
+/* IORING_MAX_ENTRIES in the kernel: the largest ring it sets up. */
+#define RING_MAX_ENTRIES 32768u
+
+enum storage_op {
+	OP_READ = 1,
+	OP_WRITE,
+	OP_FSYNC,
+	OP_FDATASYNC,
+	OP_DISCARD,
+	OP_ZEROES,
+	OP_ZEROES_UNMAP,
+};
+
+struct storage {
+	int fd;
+	int efd; /* the ring signals completions here */
+	bool ring_ready;
+	bool cancelling;
+	struct io_uring ring;
+	struct evloop_fd *watch;
+	struct log_src *log;
+	storage_batch_fn *batch_fn;
+	void *opaque;
+	unsigned max_inflight;
+	unsigned inflight;
+	uint64_t size;
+	uint32_t block_size;
+	bool blkdev;
+	bool can_punch;
+};
+
+static int fail(char *err, size_t err_len, const char *path, const char *what,
+		int rc)
+{
+	snprintf(err, err_len, "%s: %s: %s", path, what, strerror(-rc));
+	return rc;
+}
+
+static bool read_sysfs_u64(const char *path, uint64_t *v)
+{
+	unsigned long long x;
+	FILE *f = fopen(path, "re");
+	int n;
+
+	if (!f)
+		return false;
+	n = fscanf(f, "%llu", &x);
+	fclose(f);
+	*v = x;
+	return n == 1;
+}
+
+/*
+ * blkdev_fallocate() punches holes with REQ_OP_WRITE_ZEROES and no
+ * fallback to writing zeroes: only a device with a write-zeroes command
+ * (write_zeroes_max_bytes > 0) can. A partition has no queue directory of
+ * its own: its disk's is one level up.
+ */
+static bool blkdev_can_punch(dev_t rdev)
+{
+	char path[96];
+	uint64_t v;
+
+	snprintf(path, sizeof(path),
+		 "/sys/dev/block/%u:%u/queue/write_zeroes_max_bytes",
+		 major(rdev), minor(rdev));
+	if (read_sysfs_u64(path, &v))
+		return v > 0;
+	snprintf(path, sizeof(path),
+		 "/sys/dev/block/%u:%u/../queue/write_zeroes_max_bytes",
+		 major(rdev), minor(rdev));
+	return read_sysfs_u64(path, &v) && v > 0;
+}
+
+static int probe_blkdev(struct storage *s, dev_t rdev, const char *path,
+			char *err, size_t err_len)
+{
+	uint64_t size;
+	int bs;
+
+	if (ioctl(s->fd, BLKGETSIZE64, &size) < 0)
+		return fail(err, err_len, path, "BLKGETSIZE64", -errno);
+	if (ioctl(s->fd, BLKSSZGET, &bs) < 0)
+		return fail(err, err_len, path, "BLKSSZGET", -errno);
+	/* The kernel guarantees a power of two in [512, page size]. */
+	if (bs < 512 || bs > 65536 || (bs & (bs - 1)))
+		return fail(err, err_len, path, "logical block size", -EINVAL);
+	s->size = size;
+	s->block_size = (uint32_t)bs;
+	s->blkdev = true;
+	s->can_punch = blkdev_can_punch(rdev);
+	return 0;
+}
+
+static int open_file(struct storage *s, const char *path, bool readonly,
+		     char *err, size_t err_len)
+{
+	struct stat st;
+
+	s->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (s->fd < 0)
+		return fail(err, err_len, path, "open", -errno);
+	if (fstat(s->fd, &st) < 0)
+		return fail(err, err_len, path, "fstat", -errno);
+	if (S_ISBLK(st.st_mode))
+		return probe_blkdev(s, st.st_rdev, path, err, err_len);
+	if (!S_ISREG(st.st_mode))
+		return fail(err, err_len, path,
+			    "not a regular file or block device", -EINVAL);
+	s->size = (uint64_t)st.st_size;
+	s->block_size = 512;
+	/* Filesystems without hole punching fail the request instead. */
+	s->can_punch = true;
+	return 0;
+}
+
+/* Drops one completion: restores what a resubmission patched. */
+static void unpatch(struct storage_req *req)
+{
+	if (req->patched) {
+		*req->patched = req->saved;
+		req->patched = NULL;
+	}
+}
+
+static void reap(struct storage *s, bool *cancel_seen);
+
+static void on_event(void *opaque, int fd, uint32_t events)
+{
+	struct storage *s = opaque;
+	uint64_t count;
+
+	/*
+	 * Clear the counter before reaping: a completion posted after this
+	 * read signals the eventfd again, so none is left behind.
+	 */
+	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_err(s->log, "storage eventfd: %s", strerror(errno));
+	reap(s, NULL);
+	storage_submit(s);
+	if (s->batch_fn)
+		s->batch_fn(s->opaque);
+}
+
+static int setup_ring(struct storage *s, const struct storage_params *p)
+{
+	unsigned entries = p->max_inflight + 1;
+	int rc;
+
+	/*
+	 * SUBMIT_ALL (Linux 5.18) keeps submitting past an entry the kernel
+	 * refuses, so no entry is ever left behind in the ring; older
+	 * kernels stop there and storage_submit() retries.
+	 */
+	rc = io_uring_queue_init(entries, &s->ring, IORING_SETUP_SUBMIT_ALL);
+	if (rc == -EINVAL)
+		rc = io_uring_queue_init(entries, &s->ring, 0);
+	if (rc < 0)
+		return rc;
+	s->ring_ready = true;
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->efd < 0)
+		return -errno;
+	rc = io_uring_register_eventfd(&s->ring, s->efd);
+	if (rc < 0)
+		return rc;
+	return evloop_add_fd(p->loop, s->efd, EPOLLIN, on_event, s, &s->watch);
+}
+
+int storage_open(const struct storage_params *p, struct storage **out,
+		 char *err, size_t err_len)
+{
+	struct storage *s;
+	int rc;
+
+	*out = NULL;
+	if (p->max_inflight == 0 || p->max_inflight >= RING_MAX_ENTRIES)
+		return fail(err, err_len, p->path, "queue depth", -EINVAL);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return fail(err, err_len, p->path, "storage", -ENOMEM);
+	s->fd = -1;
+	s->efd = -1;
+	s->log = p->log;
+	s->batch_fn = p->batch_fn;
+	s->opaque = p->opaque;
+	s->max_inflight = p->max_inflight;
+	rc = open_file(s, p->path, p->readonly, err, err_len);
+	if (rc < 0)
+		goto out;
+	rc = setup_ring(s, p);
+	if (rc < 0) {
+		fail(err, err_len, p->path, "io_uring", rc);
+		goto out;
+	}
+	*out = s;
+	return 0;
+out:
+	storage_close(s);
+	return rc;
+}
+
+void storage_close(struct storage *s)
+{
+	if (!s)
+		return;
+	if (s->ring_ready) {
+		storage_cancel_all(s);
+		io_uring_queue_exit(&s->ring);
+	}
+	evloop_del_fd(s->watch);
+	if (s->efd >= 0)
+		close(s->efd);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
+uint64_t storage_size(const struct storage *s)
+{
+	return s->size;
+}
+
+uint32_t storage_block_size(const struct storage *s)
+{
+	return s->block_size;
+}
+
+bool storage_is_blkdev(const struct storage *s)
+{
+	return s->blkdev;
+}
+
+bool storage_can_punch(const struct storage *s)
+{
+	return s->can_punch;
+}
+
+unsigned storage_inflight(const struct storage *s)
+{
+	return s->inflight;
+}
+
+static struct io_uring_sqe *get_sqe(struct storage *s, void *data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+	/* The ring has room for every request (see the top of the file). */
+	assert(sqe);
+	io_uring_sqe_set_data(sqe, data);
+	return sqe;
+}
+
+static void start(struct storage *s, struct storage_req *req, uint8_t op,
+		  uint64_t offset)
+{
+	assert(!req->busy);
+	assert(s->inflight < s->max_inflight);
+	s->inflight++;
+	req->busy = true;
+	req->op = op;
+	req->offset = offset;
+	req->patched = NULL;
+}
+
+/* Queues what is left of a read or write, from req->moved on. */
+static void queue_rw(struct storage *s, struct storage_req *req)
+{
+	struct io_uring_sqe *sqe;
+	size_t skip = req->moved;
+	unsigned i = 0;
+
+	/* moved < total, so some iovec past i still has bytes. */
+	while (skip && skip >= req->iov[i].iov_len)
+		skip -= req->iov[i++].iov_len;
+	if (skip) {
+		req->patched = &req->iov[i];
+		req->saved = req->iov[i];
+		req->iov[i].iov_base = (char *)req->iov[i].iov_base + skip;
+		req->iov[i].iov_len -= skip;
+	}
+	sqe = get_sqe(s, req);
+	if (req->op == OP_READ)
+		io_uring_prep_readv(sqe, s->fd, req->iov + i, req->cnt - i,
+				    req->offset + req->moved);
+	else
+		io_uring_prep_writev(sqe, s->fd, req->iov + i, req->cnt - i,
+				     req->offset + req->moved);
+}
+
+static void queue_fallocate(struct storage *s, struct storage_req *req)
+{
+	struct io_uring_sqe *sqe = get_sqe(s, req);
+	int mode = FALLOC_FL_ZERO_RANGE;
+
+	if (req->op != OP_ZEROES)
+		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	io_uring_prep_fallocate(sqe, s->fd, mode, (off_t)req->offset,
+				(off_t)req->len);
+}
+
+static void start_rw(struct storage *s, struct storage_req *req, uint8_t op,
+		     uint64_t offset, struct iovec *iov, unsigned cnt)
+{
+	start(s, req, op, offset);
+	req->iov = iov;
+	req->cnt = cnt;
+	req->total = iov_size(iov, cnt);
+	req->moved = 0;
+	queue_rw(s, req);
+}
+
+void storage_readv(struct storage *s, struct storage_req *req, uint64_t offset,
+		   struct iovec *iov, unsigned cnt)
+{
+	start_rw(s, req, OP_READ, offset, iov, cnt);
+}
+
+void storage_writev(struct storage *s, struct storage_req *req, uint64_t offset,
+		    struct iovec *iov, unsigned cnt)
+{
+	start_rw(s, req, OP_WRITE, offset, iov, cnt);
+}
+
+void storage_flush(struct storage *s, struct storage_req *req, bool datasync)
+{
+	struct io_uring_sqe *sqe;
+
+	start(s, req, datasync ? OP_FDATASYNC : OP_FSYNC, 0);
+	sqe = get_sqe(s, req);
+	io_uring_prep_fsync(sqe, s->fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+}
+
+void storage_discard(struct storage *s, struct storage_req *req,
+		     uint64_t offset, uint64_t len)
+{
+	start(s, req, OP_DISCARD, offset);
+	req->len = len;
+	queue_fallocate(s, req);
+}
+
+void storage_write_zeroes(struct storage *s, struct storage_req *req,
+			  uint64_t offset, uint64_t len, bool unmap)
+{
+	start(s, req, unmap ? OP_ZEROES_UNMAP : OP_ZEROES, offset);
+	req->len = len;
+	queue_fallocate(s, req);
+}
+
+/*
+ * Decides what a completion means: true when req is finished with *res
+ * (0 or -errno), false when it was queued again.
+ */
+static bool settle(struct storage *s, struct storage_req *req, int *res)
+{
+	bool rw = req->op == OP_READ || req->op == OP_WRITE;
+
+	if (rw && *res >= 0) {
+		req->moved += (size_t)*res;
+		if (req->moved >= req->total) {
+			*res = 0;
+			return true;
+		}
+		if (*res == 0 || s->cancelling) {
+			*res = -EIO;
+			return true;
+		}
+		queue_rw(s, req);
+		return false;
+	}
+	/*
+	 * A block device without hardware write-zeroes cannot punch holes
+	 * (blkdev_fallocate: -EOPNOTSUPP); unmap only allows deallocation,
+	 * so zero the range the ordinary way (virtio 1.2 §5.2.6.2).
+	 */
+	if (req->op == OP_ZEROES_UNMAP && *res == -EOPNOTSUPP &&
+	    !s->cancelling) {
+		req->op = OP_ZEROES;
+		queue_fallocate(s, req);
+		return false;
+	}
+	if (*res > 0)
+		*res = 0;
+	return true;
+}
+
+static void finish(struct storage *s, struct storage_req *req, int res)
+{
+	unpatch(req);
+	if (!settle(s, req, &res))
+		return;
+	assert(s->inflight > 0);
+	s->inflight--;
+	req->busy = false;
+	if (!s->cancelling)
+		req->done(req, res);
+}
+
+/* Processes every completion in the ring; the cancellation's is marked. */
+static void reap(struct storage *s, bool *cancel_seen)
+{
+	struct io_uring_cqe *cqe;
+
+	while (io_uring_peek_cqe(&s->ring, &cqe) == 0) {
+		void *data = io_uring_cqe_get_data(cqe);
+		int res = cqe->res;
+
+		io_uring_cqe_seen(&s->ring, cqe);
+		if (data == s) {
+			if (cancel_seen)
+				*cancel_seen = true;
+			continue;
+		}
+		finish(s, data, res);
+	}
+}
+
+/*
+ * Bounded: each round either hands entries to the kernel or fails. An entry
+ * the kernel could not take now (-EAGAIN: out of memory) stays in the ring
+ * and goes with the next submission.
+ */
+void storage_submit(struct storage *s)
+{
+	for (unsigned tries = 0; io_uring_sq_ready(&s->ring) && tries < 8;
+	     tries++) {
+		int r = io_uring_submit(&s->ring);
+
+		if (r < 0 && r != -EINTR) {
+			log_err(s->log, "io_uring submit: %s", strerror(-r));
+			return;
+		}
+	}
+}
+
+/* Waits for one completion; only a broken ring makes it fail. */
+static void wait_one(struct storage *s)
+{
+	int r = io_uring_submit_and_wait(&s->ring, 1);
+
+	if (r >= 0 || r == -EINTR || r == -EAGAIN || r == -EBUSY)
+		return;
+	/*
+	 * The kernel may still write into guest buffers that the caller is
+	 * about to hand back: going on would corrupt memory.
+	 */
+	log_err(s->log, "io_uring wait: %s", strerror(-r));
+	abort();
+}
+
+void storage_cancel_all(struct storage *s)
+{
+	struct io_uring_sqe *sqe;
+	bool cancel_seen = false;
+
+	if (!s->inflight)
+		return;
+	s->cancelling = true;
+	/*
+	 * IORING_ASYNC_CANCEL_ANY (Linux 5.19) matches every request. Reads
+	 * and writes already issued to the device cannot be cancelled
+	 * (-EALREADY): they complete on their own. Before 5.19 the
+	 * cancellation fails with -EINVAL and we simply wait.
+	 */
+	sqe = get_sqe(s, s);
+	io_uring_prep_cancel(sqe, NULL,
+			     IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+	while (s->inflight || !cancel_seen) {
+		wait_one(s);
+		reap(s, &cancel_seen);
+	}
+	s->cancelling = false;
+}

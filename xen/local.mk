@@ -1,0 +1,29 @@
+# xen/: the only code that talks to Xen. Its pure parts (no Xen header, no
+# libxen*) are listed apart, so they build and are tested on any machine.
+XEN_PURE_SOURCES = xen/libxl-layout.c xen/libxl-layout.h
+
+# Unit tests of the pure parts, built like tests/unit/local.mk's (its
+# UNIT_COMPILE_FLAGS and UNIT_LINK_FLAGS are expanded late, so the order of
+# the includes does not matter). No core library: the parser stands alone.
+XEN_UNIT_TESTS = tests/unit/test-libxl-layout
+
+check_PROGRAMS += $(XEN_UNIT_TESTS)
+TESTS += $(XEN_UNIT_TESTS)
+
+tests_unit_test_libxl_layout_SOURCES = tests/unit/test-libxl-layout.c \
+	$(XEN_PURE_SOURCES)
+tests_unit_test_libxl_layout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen
+tests_unit_test_libxl_layout_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_libxl_layout_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_libxl_layout_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# The vCPU slot protocol: Xen's public headers only, no libxen* calls.
+XEN_SLOT_SOURCES = xen/ioreq.c xen/ioreq.h
+
+check_PROGRAMS += tests/unit/test-ioreq
+TESTS += tests/unit/test-ioreq
+tests_unit_test_ioreq_SOURCES = tests/unit/test-ioreq.c $(XEN_SLOT_SOURCES)
+tests_unit_test_ioreq_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen
+tests_unit_test_ioreq_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_ioreq_LDADD = src/libcore-san.a $(CMOCKA_LIBS)
+tests_unit_test_ioreq_LDFLAGS = $(UNIT_LINK_FLAGS)
