@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Config parser. The file is read into one buffer that the config keeps;
- * parsing cuts it into NUL-terminated names and values in place (unquoting
- * only ever shortens a value), so a config is that buffer plus two arrays:
- * sections, and entries grouped by section in file order.
+ * Config parser: reads the file, cuts it into lines, sections and entries
+ * (see cfg-value.h for how a loaded config is laid out), checks them against
+ * the schema and reports every error. Values are typed in cfg-value.c.
  */
 #include <assert.h>
 #include <errno.h>
@@ -13,36 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-
-struct cfg_entry {
-	const char *key, *value; /* into cfg->text */
-	unsigned line;
-	const struct cfg_key *def;
-	union {
-		long long i;
-		bool b;
-		uint64_t size;
-		int choice;
-	} v;
-};
-
-struct cfg_section {
-	const struct cfg *cfg;
-	const char *type, *label;
-	unsigned line;
-	size_t first, n; /* entries cfg->ents[first .. first + n) */
-};
-
-struct cfg {
-	const struct cfg_schema *schema;
-	char *name;
-	char *text;
-	struct cfg_section *secs;
-	size_t n_secs, cap_secs;
-	struct cfg_entry *ents;
-	size_t n_ents, cap_ents;
-};
+#include "cfg-value.h"
 
 enum parse_state {
 	OUTSIDE,    /* before the first section header */
@@ -168,27 +138,6 @@ static char *unquote(char *s, const char *end)
 	return s;
 }
 
-static const struct cfg_key *find_key(const struct cfg_schema *sc,
-				      const char *type, const char *key)
-{
-	for (size_t i = 0; i < sc->n_keys; i++)
-		if (!strcmp(sc->keys[i].section, type) &&
-		    !strcmp(sc->keys[i].key, key))
-			return &sc->keys[i];
-	return NULL;
-}
-
-static const struct cfg_entry *find_entry(const struct cfg_section *s,
-					  const char *key)
-{
-	const struct cfg_entry *e = &s->cfg->ents[s->first];
-
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(e[i].key, key))
-			return &e[i];
-	return NULL;
-}
-
 /* Room for one more after n elements: arr, a larger copy, or NULL. */
 static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
@@ -203,134 +152,13 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 	return p;
 }
 
-static int parse_int(const char *v, long long *out)
-{
-	const char *d = (*v == '-' || *v == '+') ? v + 1 : v;
-	char *end;
-
-	if (*d < '0' || *d > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoll(v, &end, 10);
-	if (*end)
-		return -EINVAL;
-	return errno == ERANGE ? -ERANGE : 0;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcmp(v, yes[i]) || !strcmp(v, no[i])) {
-			*out = !strcmp(v, yes[i]);
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* Digits and an optional k/M/G/T suffix (powers of 1024). */
-static int parse_size(const char *v, uint64_t *out)
-{
-	static const char suffixes[] = "kmgt";
-	const char *sfx;
-	unsigned shift = 0;
-	char *end;
-
-	if (*v < '0' || *v > '9') /* strtoull() would take " -1" */
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	if (*end) {
-		sfx = strchr(suffixes, *end | 0x20);
-		if (!sfx || end[1])
-			return -EINVAL;
-		shift = 10 * (unsigned)(sfx - suffixes + 1);
-	}
-	if (errno == ERANGE || *out > UINT64_MAX >> shift)
-		return -ERANGE;
-	*out <<= shift;
-	return 0;
-}
-
-static void check_choice(struct parser *p, struct cfg_entry *e)
-{
-	const char *const *c = e->def->choices;
-	char list[CFG_ERROR_LEN] = "";
-	size_t n = 0;
-
-	assert(c && "CFG_CHOICE key without choices");
-	for (int i = 0; c[i]; i++) {
-		if (!strcmp(e->value, c[i])) {
-			e->v.choice = i;
-			return;
-		}
-		if (n < sizeof(list))
-			n += (size_t)snprintf(list + n, sizeof(list) - n,
-					      "%s%s", i ? ", " : "", c[i]);
-	}
-	val_err(p, e->key, e->value, "is not one of: %s", list);
-}
-
-/* Turns the text of e into its typed value, or reports why it cannot. */
-static void check_value(struct parser *p, struct cfg_entry *e)
-{
-	const struct cfg_key *d = e->def;
-	bool bounded = d->min || d->max;
-	long long len = (long long)strlen(e->value);
-	int rc = 0;
-
-	switch (d->type) {
-	case CFG_PATH:
-	case CFG_STRING:
-		if (d->type == CFG_PATH && e->value[0] != '/')
-			val_err(p, e->key, e->value, "is not an absolute path");
-		else if (bounded && (len < d->min || len > d->max))
-			val_err(p, e->key, e->value,
-				"is not %lld..%lld characters long", d->min,
-				d->max);
-		return;
-	case CFG_BOOL:
-		if (parse_bool(e->value, &e->v.b))
-			val_err(p, e->key, e->value,
-				"is not a boolean (yes/no)");
-		return;
-	case CFG_CHOICE:
-		check_choice(p, e);
-		return;
-	case CFG_INT:
-		rc = parse_int(e->value, &e->v.i);
-		if (!rc && bounded && (e->v.i < d->min || e->v.i > d->max))
-			rc = -ERANGE;
-		break;
-	case CFG_SIZE:
-		rc = parse_size(e->value, &e->v.size);
-		if (!rc && bounded &&
-		    (e->v.size < (uint64_t)d->min ||
-		     e->v.size > (uint64_t)d->max))
-			rc = -ERANGE;
-		break;
-	}
-	if (rc == -EINVAL)
-		val_err(p, e->key, e->value, "is not %s",
-			d->type == CFG_INT ? "an integer" :
-					     "a size (like 512, 4k, 64M, 1G)");
-	else if (rc && bounded)
-		val_err(p, e->key, e->value, "is out of range (%lld..%lld)",
-			d->min, d->max);
-	else if (rc)
-		val_err(p, e->key, e->value, "is %s",
-			d->type == CFG_INT ? "out of range" : "too large");
-}
-
 static int add_entry(struct parser *p, const char *key, const char *value)
 {
 	struct cfg *cfg = p->cfg;
 	struct cfg_section *s = &cfg->secs[cfg->n_secs - 1];
-	const struct cfg_key *def = find_key(cfg->schema, s->type, key);
+	const struct cfg_key *def = cfg_find_key(cfg->schema, s->type, key);
 	const struct cfg_entry *dup;
+	char why[CFG_ERROR_LEN];
 	struct cfg_entry *e;
 
 	if (!def) {
@@ -338,7 +166,7 @@ static int add_entry(struct parser *p, const char *key, const char *value)
 		     SEC_ARGS(s), key, VAL_ARGS(value));
 		return 0;
 	}
-	dup = find_entry(s, key);
+	dup = cfg_find_entry(s, key);
 	if (dup) {
 		val_err(p, key, value, "sets the key again (first at line %u)",
 			dup->line);
@@ -353,7 +181,8 @@ static int add_entry(struct parser *p, const char *key, const char *value)
 		.key = key, .value = value, .line = p->line, .def = def
 	};
 	s->n++;
-	check_value(p, e);
+	if (cfg_value_parse(e, why, sizeof(why)))
+		val_err(p, key, value, "%s", why);
 	return 0;
 }
 
@@ -640,75 +469,6 @@ const char *cfg_section_label(const struct cfg_section *s)
 unsigned cfg_section_line(const struct cfg_section *s)
 {
 	return s->line;
-}
-
-#define TYPE_BIT(t) (1u << (t))
-
-/*
- * The entry for key, or NULL. A key missing from the schema or read with
- * the wrong getter is a typo in the caller that would silently read the
- * default forever, so it asserts.
- */
-static const struct cfg_entry *lookup(const struct cfg_section *s,
-				      const char *key, unsigned types)
-{
-	const struct cfg_key *def;
-
-	if (!s)
-		return NULL;
-	def = find_key(s->cfg->schema, s->type, key);
-	assert(def && "key not in the schema");
-	assert((TYPE_BIT(def->type) & types) && "getter of the wrong type");
-	(void)def;
-	return find_entry(s, key);
-}
-
-const char *cfg_get_string(const struct cfg_section *s, const char *key,
-			   const char *def)
-{
-	const struct cfg_entry *e =
-		lookup(s, key,
-		       TYPE_BIT(CFG_STRING) | TYPE_BIT(CFG_PATH) |
-			       TYPE_BIT(CFG_CHOICE));
-
-	return e ? e->value : def;
-}
-
-long long cfg_get_int(const struct cfg_section *s, const char *key,
-		      long long def)
-{
-	const struct cfg_entry *e = lookup(s, key, TYPE_BIT(CFG_INT));
-
-	return e ? e->v.i : def;
-}
-
-bool cfg_get_bool(const struct cfg_section *s, const char *key, bool def)
-{
-	const struct cfg_entry *e = lookup(s, key, TYPE_BIT(CFG_BOOL));
-
-	return e ? e->v.b : def;
-}
-
-uint64_t cfg_get_size(const struct cfg_section *s, const char *key,
-		      uint64_t def)
-{
-	const struct cfg_entry *e = lookup(s, key, TYPE_BIT(CFG_SIZE));
-
-	return e ? e->v.size : def;
-}
-
-int cfg_get_choice(const struct cfg_section *s, const char *key, int def)
-{
-	const struct cfg_entry *e = lookup(s, key, TYPE_BIT(CFG_CHOICE));
-
-	return e ? e->v.choice : def;
-}
-
-unsigned cfg_key_line(const struct cfg_section *s, const char *key)
-{
-	const struct cfg_entry *e = lookup(s, key, ~0u);
-
-	return e ? e->line : 0;
 }
 
 const char *cfg_where(const struct cfg_section *s, const char *key, char *buf,

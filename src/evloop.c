@@ -35,18 +35,18 @@ struct watch {
 	struct evloop *loop;
 	watch_dispatch_fn *dispatch;
 	int fd;
-	bool owns_fd;		/* timerfd, eventfd, signalfd: closed on delete */
-	bool dead;		/* deleted during the current batch */
+	bool owns_fd; /* timerfd, eventfd, signalfd: closed on delete */
+	bool dead;    /* deleted during the current batch */
 	struct watch *next_dead;
 };
 
 struct evloop {
 	int epfd;
-	bool dispatching;	/* inside evloop_run_once's batch */
-	bool stop_requested;	/* set by the stop watch, read by evloop_run */
-	unsigned int nwatches;	/* live user watches, for evloop_free */
-	struct watch *dead;	/* deleted during the batch, freed after it */
-	struct watch stop;	/* the eventfd evloop_stop() writes */
+	bool dispatching;      /* inside evloop_run_once's batch */
+	bool stop_requested;   /* set by the stop watch, read by evloop_run */
+	unsigned int nwatches; /* live user watches, for evloop_free */
+	struct watch *dead;    /* deleted during the batch, freed after it */
+	struct watch stop;     /* the eventfd evloop_stop() writes */
 };
 
 struct evloop_fd {
@@ -71,7 +71,7 @@ struct evloop_signals {
 	struct watch w;
 	evloop_signal_fn *fn;
 	void *opaque;
-	sigset_t unblock;	/* the signals we blocked, to unblock on delete */
+	sigset_t unblock; /* the signals we blocked, to unblock on delete */
 };
 
 /* watch_free() frees the outer object through its struct watch. */
@@ -454,7 +454,8 @@ int evloop_add_signals(struct evloop *loop, const sigset_t *set,
 		return rc;
 	sigemptyset(&unblock);
 	for (signo = 1; signo < NSIG; signo++) {
-		if (sigismember(set, signo) == 1 && sigismember(&old, signo) != 1)
+		if (sigismember(set, signo) == 1 &&
+		    sigismember(&old, signo) != 1)
 			sigaddset(&unblock, signo);
 	}
 

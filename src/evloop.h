@@ -42,7 +42,10 @@ int evloop_run(struct evloop *loop) must_check;
  * batch. Returns the number of events dispatched, or -errno.
  */
 int evloop_run_once(struct evloop *loop, int timeout_ms) must_check;
-/* Thread-safe and async-signal-safe: makes evloop_run() return. */
+/*
+ * Thread-safe and async-signal-safe: makes evloop_run() return. A stop that
+ * arrives while no evloop_run() is active ends the next one at once.
+ */
 void evloop_stop(struct evloop *loop);
 
 /* The loop does not own fd: the caller closes it after evloop_del_fd(). */

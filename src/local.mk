@@ -2,7 +2,7 @@
 # the sanitizers for the tests (make check).
 CORE_SOURCES = \
 	src/compiler.h \
-	src/cfg.c src/cfg.h \
+	src/cfg.c src/cfg-value.c src/cfg.h src/cfg-value.h \
 	src/evloop.c src/evloop.h \
 	src/gmem.h src/gmem-flat.c \
 	src/iov.c src/iov.h \

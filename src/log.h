@@ -28,9 +28,9 @@ enum log_level {
 typedef uint64_t log_clock_fn(void *opaque);
 
 struct logger {
-	int fd;			/* where lines go, usually 2 */
-	int level;		/* enum log_level, read and written atomically */
-	log_clock_fn *clock;	/* NULL means CLOCK_MONOTONIC */
+	int fd;		     /* where lines go, usually 2 */
+	int level;	     /* enum log_level, read and written atomically */
+	log_clock_fn *clock; /* NULL means CLOCK_MONOTONIC */
 	void *clock_opaque;
 };
 

@@ -5,17 +5,28 @@ XEN_PURE_SOURCES = xen/libxl-layout.c xen/libxl-layout.h
 # Unit tests of the pure parts, built like tests/unit/local.mk's (its
 # UNIT_COMPILE_FLAGS and UNIT_LINK_FLAGS are expanded late, so the order of
 # the includes does not matter). No core library: the parser stands alone.
-XEN_UNIT_TESTS = tests/unit/test-libxl-layout
+XEN_UNIT_TESTS = tests/unit/test-libxl-layout \
+	tests/unit/test-libxl-layout-hostile
+LAYOUT_FIXTURE = tests/unit/libxl-layout-fixture.c \
+	tests/unit/libxl-layout-fixture.h $(XEN_PURE_SOURCES)
 
 check_PROGRAMS += $(XEN_UNIT_TESTS)
 TESTS += $(XEN_UNIT_TESTS)
 
 tests_unit_test_libxl_layout_SOURCES = tests/unit/test-libxl-layout.c \
-	$(XEN_PURE_SOURCES)
+	$(LAYOUT_FIXTURE)
 tests_unit_test_libxl_layout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen
 tests_unit_test_libxl_layout_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_libxl_layout_LDADD = $(CMOCKA_LIBS)
 tests_unit_test_libxl_layout_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_libxl_layout_hostile_SOURCES = \
+	tests/unit/test-libxl-layout-hostile.c $(LAYOUT_FIXTURE)
+tests_unit_test_libxl_layout_hostile_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/xen
+tests_unit_test_libxl_layout_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_libxl_layout_hostile_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_libxl_layout_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 # The vCPU slot protocol: Xen's public headers only, no libxen* calls.
 XEN_SLOT_SOURCES = xen/ioreq.c xen/ioreq.h

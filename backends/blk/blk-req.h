@@ -41,14 +41,14 @@ struct blk_req {
 	struct storage_req sreq;
 	struct blk *blk;
 	struct vq_elem *elem;
-	uint32_t gen; /* the queue's generation at pop time */
+	uint32_t gen;  /* the queue's generation at pop time */
 	uint32_t type; /* VIRTIO_BLK_T_* */
 	uint16_t qidx;
 	bool busy;
-	struct iovec status; /* the status byte, in guest memory */
+	struct iovec status;   /* the status byte, in guest memory */
 	struct blk_patch head; /* readable iovec shared by header and data */
 	struct blk_patch tail; /* writable iovec shared by data and status */
-	struct iovec *data; /* the data iovecs (T_IN, T_OUT, GET_ID) */
+	struct iovec *data;    /* the data iovecs (T_IN, T_OUT, GET_ID) */
 	unsigned data_cnt;
 	size_t data_len;
 	struct iov_cursor seg; /* discard / write zeroes: next segment */
@@ -60,14 +60,14 @@ struct blk {
 	struct virtio_blk_config config;
 	struct storage *storage;
 	struct evloop_notifier *kick; /* resumes queues out of budget */
-	struct blk_req *reqs; /* num_queues * queue_size */
-	bool *dirty; /* per queue: pushed, not flushed */
-	bool *resched; /* per queue: more to pop */
+	struct blk_req *reqs;	      /* num_queues * queue_size */
+	bool *dirty;		      /* per queue: pushed, not flushed */
+	bool *resched;		      /* per queue: more to pop */
 	uint16_t num_queues;
 	uint16_t queue_size;
 	uint64_t capacity; /* 512-byte sectors */
 	bool readonly;
-	bool discard; /* DISCARD offered */
+	bool discard;	   /* DISCARD offered */
 	bool write_zeroes; /* WRITE_ZEROES offered */
 	bool vdev_ready;
 	char serial[VIRTIO_BLK_ID_BYTES];

@@ -185,7 +185,8 @@ static void fill_config(struct blk *b)
 	c->max_write_zeroes_sectors = htole32(BLK_DWZ_MAX_SECTORS);
 	c->max_write_zeroes_seg = htole32(BLK_DWZ_MAX_SEG);
 	/* §5.2.6.2: set iff a write zeroes request may deallocate. */
-	c->write_zeroes_may_unmap = storage_can_punch(b->storage) ? 1 : 0;
+	c->write_zeroes_may_unmap =
+		b->write_zeroes && storage_can_punch(b->storage) ? 1 : 0;
 }
 
 static uint64_t blk_features(const struct blk *b)

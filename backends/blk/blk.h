@@ -26,9 +26,9 @@ struct vdev_params;
 #define BLK_MAX_QUEUES 64
 
 struct blk_params {
-	const char *path; /* regular file or block device */
-	bool readonly; /* open O_RDONLY, offer VIRTIO_BLK_F_RO */
-	const char *serial; /* GET_ID string, <= 20 bytes; NULL: empty */
+	const char *path;    /* regular file or block device */
+	bool readonly;	     /* open O_RDONLY, offer VIRTIO_BLK_F_RO */
+	const char *serial;  /* GET_ID string, <= 20 bytes; NULL: empty */
 	uint16_t num_queues; /* 0 means 1; > 1 offers VIRTIO_BLK_F_MQ */
 	uint16_t queue_size; /* power of two <= VQ_NUM_MAX; 0: default */
 };

@@ -2,18 +2,17 @@
 /*
  * Raw storage over io_uring. See storage.h for the contract.
  *
- * Ring sizing: every request holds at most one submission entry at a time
- * (a resubmission or fallback is queued only after the previous completion
- * was reaped), and at most max_inflight requests exist, so a ring of
- * max_inflight + 1 entries (the + 1 for the cancellation of
- * storage_cancel_all()) never runs out of entries; the completion ring is
- * twice that, so it never overflows either.
+ * Ring sizing: a request holds at most one submission entry at a time (a
+ * resubmission or fallback is queued only once the previous completion was
+ * reaped) and at most max_inflight requests exist, so max_inflight + 1
+ * entries (+ 1: storage_cancel_all()'s cancellation) never run out, and the
+ * completion ring, twice that, never overflows.
  *
  * Short transfers: the remainder is resubmitted, with the iovec array
  * advanced past what was done (no allocation: the first partly done iovec
- * is patched in place and restored when the completion is reaped). This is
- * what regular files on some filesystems and block devices near a failing
- * region do; a transfer of 0 bytes means the file shrank under us and fails
+ * is patched in place and restored when the completion is reaped). Short
+ * transfers come from a file resized under us, or from filesystems that
+ * return less than asked; a transfer of 0 bytes (the file ends there) fails
  * with -EIO rather than looping.
  */
 #include <assert.h>
@@ -42,8 +41,7 @@
 enum storage_op {
 	OP_READ = 1,
 	OP_WRITE,
-	OP_FSYNC,
-	OP_FDATASYNC,
+	OP_FLUSH,
 	OP_DISCARD,
 	OP_ZEROES,
 	OP_ZEROES_UNMAP,
@@ -63,7 +61,6 @@ struct storage {
 	unsigned inflight;
 	uint64_t size;
 	uint32_t block_size;
-	bool blkdev;
 	bool can_punch;
 };
 
@@ -84,8 +81,10 @@ static bool read_sysfs_u64(const char *path, uint64_t *v)
 		return false;
 	n = fscanf(f, "%llu", &x);
 	fclose(f);
+	if (n != 1)
+		return false;
 	*v = x;
-	return n == 1;
+	return true;
 }
 
 /*
@@ -125,7 +124,6 @@ static int probe_blkdev(struct storage *s, dev_t rdev, const char *path,
 		return fail(err, err_len, path, "logical block size", -EINVAL);
 	s->size = size;
 	s->block_size = (uint32_t)bs;
-	s->blkdev = true;
 	s->can_punch = blkdev_can_punch(rdev);
 	return 0;
 }
@@ -152,7 +150,7 @@ static int open_file(struct storage *s, const char *path, bool readonly,
 	return 0;
 }
 
-/* Drops one completion: restores what a resubmission patched. */
+/* Restores the iovec a resubmission shortened. */
 static void unpatch(struct storage_req *req)
 {
 	if (req->patched) {
@@ -264,28 +262,17 @@ uint32_t storage_block_size(const struct storage *s)
 	return s->block_size;
 }
 
-bool storage_is_blkdev(const struct storage *s)
-{
-	return s->blkdev;
-}
-
 bool storage_can_punch(const struct storage *s)
 {
 	return s->can_punch;
 }
 
-unsigned storage_inflight(const struct storage *s)
-{
-	return s->inflight;
-}
-
-static struct io_uring_sqe *get_sqe(struct storage *s, void *data)
+static struct io_uring_sqe *get_sqe(struct storage *s)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
 
 	/* The ring has room for every request (see the top of the file). */
 	assert(sqe);
-	io_uring_sqe_set_data(sqe, data);
 	return sqe;
 }
 
@@ -317,24 +304,26 @@ static void queue_rw(struct storage *s, struct storage_req *req)
 		req->iov[i].iov_base = (char *)req->iov[i].iov_base + skip;
 		req->iov[i].iov_len -= skip;
 	}
-	sqe = get_sqe(s, req);
+	sqe = get_sqe(s);
 	if (req->op == OP_READ)
 		io_uring_prep_readv(sqe, s->fd, req->iov + i, req->cnt - i,
 				    req->offset + req->moved);
 	else
 		io_uring_prep_writev(sqe, s->fd, req->iov + i, req->cnt - i,
 				     req->offset + req->moved);
+	io_uring_sqe_set_data(sqe, req);
 }
 
 static void queue_fallocate(struct storage *s, struct storage_req *req)
 {
-	struct io_uring_sqe *sqe = get_sqe(s, req);
+	struct io_uring_sqe *sqe = get_sqe(s);
 	int mode = FALLOC_FL_ZERO_RANGE;
 
 	if (req->op != OP_ZEROES)
 		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	io_uring_prep_fallocate(sqe, s->fd, mode, (off_t)req->offset,
 				(off_t)req->len);
+	io_uring_sqe_set_data(sqe, req);
 }
 
 static void start_rw(struct storage *s, struct storage_req *req, uint8_t op,
@@ -364,9 +353,10 @@ void storage_flush(struct storage *s, struct storage_req *req, bool datasync)
 {
 	struct io_uring_sqe *sqe;
 
-	start(s, req, datasync ? OP_FDATASYNC : OP_FSYNC, 0);
-	sqe = get_sqe(s, req);
+	start(s, req, OP_FLUSH, 0);
+	sqe = get_sqe(s);
 	io_uring_prep_fsync(sqe, s->fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+	io_uring_sqe_set_data(sqe, req);
 }
 
 void storage_discard(struct storage *s, struct storage_req *req,
@@ -500,9 +490,11 @@ void storage_cancel_all(struct storage *s)
 	 * (-EALREADY): they complete on their own. Before 5.19 the
 	 * cancellation fails with -EINVAL and we simply wait.
 	 */
-	sqe = get_sqe(s, s);
+	sqe = get_sqe(s);
 	io_uring_prep_cancel(sqe, NULL,
 			     IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+	/* Its own completion is told apart by this user_data. */
+	io_uring_sqe_set_data(sqe, s);
 	while (s->inflight || !cancel_seen) {
 		wait_one(s);
 		reap(s, &cancel_seen);

@@ -47,13 +47,13 @@ struct storage_req {
 	uint8_t op;
 	bool busy;
 	uint64_t offset;
-	uint64_t len; /* fallocate length */
+	uint64_t len;	   /* fallocate length */
 	struct iovec *iov; /* readv/writev */
 	unsigned cnt;
-	size_t total; /* bytes to transfer */
-	size_t moved; /* bytes transferred so far */
+	size_t total;	       /* bytes to transfer */
+	size_t moved;	       /* bytes transferred so far */
 	struct iovec *patched; /* iovec shortened for a resubmission */
-	struct iovec saved; /* ... and its original value */
+	struct iovec saved;    /* ... and its original value */
 };
 
 struct storage_params {
@@ -75,9 +75,8 @@ int storage_open(const struct storage_params *p, struct storage **out,
 /* Cancels and waits for everything in flight, then closes. NULL-safe. */
 void storage_close(struct storage *s);
 
-uint64_t storage_size(const struct storage *s); /* bytes */
+uint64_t storage_size(const struct storage *s);	      /* bytes */
 uint32_t storage_block_size(const struct storage *s); /* logical, bytes */
-bool storage_is_blkdev(const struct storage *s);
 /*
  * Whether storage_discard() can work: always tried on regular files, only
  * on block devices with a write-zeroes command.
@@ -115,7 +114,5 @@ void storage_submit(struct storage *s);
  * Callbacks of the requests are not called: the caller owns them again.
  */
 void storage_cancel_all(struct storage *s);
-/* Requests queued or in flight. */
-unsigned storage_inflight(const struct storage *s);
 
 #endif

@@ -1,13 +1,20 @@
-# Unit tests: cmocka, one program per module, built with ASan and UBSan.
+# Unit tests: cmocka, test-<module>[-<topic>], built with ASan and UBSan.
 UNIT_TESTS = \
 	tests/unit/test-cfg \
+	tests/unit/test-cfg-hostile \
+	tests/unit/test-cfg-value \
 	tests/unit/test-evloop \
 	tests/unit/test-gmem \
 	tests/unit/test-iov \
 	tests/unit/test-log \
 	tests/unit/test-vdev \
+	tests/unit/test-vdev-hostile \
 	tests/unit/test-vmmio \
-	tests/unit/test-vq
+	tests/unit/test-vmmio-hostile \
+	tests/unit/test-vq \
+	tests/unit/test-vq-hostile \
+	tests/unit/test-vq-hostile-mem \
+	tests/unit/test-vq-notify
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -16,11 +23,29 @@ UNIT_COMPILE_FLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LIBS = src/libcore-san.a $(CMOCKA_LIBS)
 UNIT_LINK_FLAGS = $(SAN_CFLAGS)
 UNIT_HELPERS = tests/unit/driver-ring.c tests/unit/driver-ring.h
+# What the programs of one module share (test-<module>*.c).
+CFG_FIXTURE = tests/unit/cfg-fixture.c tests/unit/cfg-fixture.h
+VDEV_FIXTURE = tests/unit/vdev-fixture.c tests/unit/vdev-fixture.h \
+	$(UNIT_HELPERS)
+VMMIO_FIXTURE = tests/unit/vmmio-fixture.c tests/unit/vmmio-fixture.h \
+	$(UNIT_HELPERS)
+VQ_FIXTURE = tests/unit/vq-fixture.c tests/unit/vq-fixture.h $(UNIT_HELPERS)
 
-tests_unit_test_cfg_SOURCES = tests/unit/test-cfg.c
+tests_unit_test_cfg_SOURCES = tests/unit/test-cfg.c $(CFG_FIXTURE)
 tests_unit_test_cfg_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_cfg_LDADD = $(UNIT_LIBS)
 tests_unit_test_cfg_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_cfg_hostile_SOURCES = tests/unit/test-cfg-hostile.c \
+	$(CFG_FIXTURE)
+tests_unit_test_cfg_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_cfg_hostile_LDADD = $(UNIT_LIBS)
+tests_unit_test_cfg_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_cfg_value_SOURCES = tests/unit/test-cfg-value.c $(CFG_FIXTURE)
+tests_unit_test_cfg_value_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_cfg_value_LDADD = $(UNIT_LIBS)
+tests_unit_test_cfg_value_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 tests_unit_test_evloop_SOURCES = tests/unit/test-evloop.c
 tests_unit_test_evloop_CFLAGS = $(UNIT_COMPILE_FLAGS)
@@ -42,25 +67,54 @@ tests_unit_test_log_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LIBS)
 tests_unit_test_log_LDFLAGS = $(UNIT_LINK_FLAGS)
 
-tests_unit_test_vdev_SOURCES = tests/unit/test-vdev.c $(UNIT_HELPERS)
+tests_unit_test_vdev_SOURCES = tests/unit/test-vdev.c $(VDEV_FIXTURE)
 tests_unit_test_vdev_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vdev_LDADD = $(UNIT_LIBS)
 tests_unit_test_vdev_LDFLAGS = $(UNIT_LINK_FLAGS)
 
-tests_unit_test_vmmio_SOURCES = tests/unit/test-vmmio.c $(UNIT_HELPERS)
+tests_unit_test_vdev_hostile_SOURCES = tests/unit/test-vdev-hostile.c \
+	$(VDEV_FIXTURE)
+tests_unit_test_vdev_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vdev_hostile_LDADD = $(UNIT_LIBS)
+tests_unit_test_vdev_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vmmio_SOURCES = tests/unit/test-vmmio.c $(VMMIO_FIXTURE)
 tests_unit_test_vmmio_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vmmio_LDADD = $(UNIT_LIBS)
 tests_unit_test_vmmio_LDFLAGS = $(UNIT_LINK_FLAGS)
 
-tests_unit_test_vq_SOURCES = tests/unit/test-vq.c $(UNIT_HELPERS)
+tests_unit_test_vmmio_hostile_SOURCES = tests/unit/test-vmmio-hostile.c \
+	$(VMMIO_FIXTURE)
+tests_unit_test_vmmio_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vmmio_hostile_LDADD = $(UNIT_LIBS)
+tests_unit_test_vmmio_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vq_SOURCES = tests/unit/test-vq.c $(VQ_FIXTURE)
 tests_unit_test_vq_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vq_LDADD = $(UNIT_LIBS)
 tests_unit_test_vq_LDFLAGS = $(UNIT_LINK_FLAGS)
 
+tests_unit_test_vq_hostile_SOURCES = tests/unit/test-vq-hostile.c $(VQ_FIXTURE)
+tests_unit_test_vq_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vq_hostile_LDADD = $(UNIT_LIBS)
+tests_unit_test_vq_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vq_hostile_mem_SOURCES = tests/unit/test-vq-hostile-mem.c \
+	$(VQ_FIXTURE)
+tests_unit_test_vq_hostile_mem_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vq_hostile_mem_LDADD = $(UNIT_LIBS)
+tests_unit_test_vq_hostile_mem_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+tests_unit_test_vq_notify_SOURCES = tests/unit/test-vq-notify.c $(VQ_FIXTURE)
+tests_unit_test_vq_notify_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vq_notify_LDADD = $(UNIT_LIBS)
+tests_unit_test_vq_notify_LDFLAGS = $(UNIT_LINK_FLAGS)
+
 # virtio-blk over a temporary file, through a real loop and io_uring.
 check_PROGRAMS += tests/unit/test-blk
 TESTS += tests/unit/test-blk
-tests_unit_test_blk_SOURCES = tests/unit/test-blk.c $(UNIT_HELPERS)
+tests_unit_test_blk_SOURCES = tests/unit/test-blk.c tests/unit/blk-fixture.c \
+	tests/unit/blk-fixture.h $(UNIT_HELPERS)
 tests_unit_test_blk_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
 tests_unit_test_blk_CFLAGS = $(UNIT_COMPILE_FLAGS) $(URING_CFLAGS)
 tests_unit_test_blk_LDADD = backends/libbackends-san.a src/libcore-san.a \

@@ -40,10 +40,11 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	int fds[2];
 
-	if (!f || pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	/* Only the read end is non-blocking: reading "nothing" must work. */
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0)
+	/*
+	 * Non-blocking both ways: reading "nothing" must work, and a logger
+	 * writing more than the pipe holds must fail a test, not hang it.
+	 */
+	if (!f || pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -1;
 	f->rfd = fds[0];
 	f->wfd = fds[1];
@@ -103,8 +104,8 @@ static void test_level_names(void **state)
 
 static void test_parse_level(void **state)
 {
-	static const char *const bad[] = { "", "err", "WARN", "verbose",
-					   "info ", "debug2" };
+	static const char *const bad[] = { "",	      "err",   "WARN",
+					   "verbose", "info ", "debug2" };
 	enum log_level lv = LOG_INFO;
 	size_t i;
 
@@ -129,8 +130,9 @@ static void test_line_format(void **state)
 	struct log_src plain;
 
 	log_warn(&f->src, "queue %u: %s", 0u, "looped descriptor chain");
-	assert_string_equal(drain(f),
-			    "warn: dom3/blk0: queue 0: looped descriptor chain\n");
+	assert_string_equal(
+		drain(f),
+		"warn: dom3/blk0: queue 0: looped descriptor chain\n");
 
 	log_src_init(&plain, &f->lg, -1, NULL);
 	log_err(&plain, "cannot open %s", "/dev/xen/privcmd");
@@ -292,11 +294,10 @@ static void test_ratelimit_burst_and_refill(void **state)
 	assert_true(log_guest(&f->src, LOG_WARN, "b"));
 	assert_true(log_guest(&f->src, LOG_WARN, "c"));
 	assert_false(log_guest(&f->src, LOG_WARN, "drop"));
-	assert_string_equal(drain(f),
-			    "warn: dom3/blk0: a "
-			    "(1 similar messages suppressed)\n"
-			    "warn: dom3/blk0: b\n"
-			    "warn: dom3/blk0: c\n");
+	assert_string_equal(drain(f), "warn: dom3/blk0: a "
+				      "(1 similar messages suppressed)\n"
+				      "warn: dom3/blk0: b\n"
+				      "warn: dom3/blk0: c\n");
 
 	/* A long quiet spell refills up to the burst, not beyond. */
 	f->now += 1000 * LOG_RL_INTERVAL_NS;
@@ -322,9 +323,8 @@ static void test_hostile_guest_log_flood(void **state)
 
 	f->now += LOG_RL_INTERVAL_NS;
 	assert_true(log_guest(&f->src, LOG_ERR, "bad index"));
-	assert_string_equal(drain(f),
-			    "error: dom3/blk0: bad index "
-			    "(99990 similar messages suppressed)\n");
+	assert_string_equal(drain(f), "error: dom3/blk0: bad index "
+				      "(99990 similar messages suppressed)\n");
 }
 
 static void test_ratelimit_per_source(void **state)
@@ -426,8 +426,8 @@ static void test_threads_never_interleave(void **state)
 	assert_non_null(buf);
 
 	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, writer_main, &w[i]),
-				 0);
+		assert_int_equal(
+			pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
 	/* Read while they write: the pipe holds far less than `total`. */
 	while (got < total) {
 		r = read(fds[0], buf + got, total - got);
