@@ -123,7 +123,8 @@ static bool rw_ok(struct blk_req *req, uint64_t sector)
 	return false;
 }
 
-static void do_read(struct blk_req *req, uint64_t sector)
+/* Checks the range, then hands the data to the storage. */
+static void start_rw(struct blk_req *req, uint64_t sector, bool write)
 {
 	struct blk *b = req->blk;
 
@@ -135,8 +136,12 @@ static void do_read(struct blk_req *req, uint64_t sector)
 		complete(req, VIRTIO_BLK_S_OK, 0);
 		return;
 	}
-	storage_readv(b->storage, &req->sreq, sector * BLK_SECTOR, req->data,
-		      req->data_cnt);
+	if (write)
+		storage_writev(b->storage, &req->sreq, sector * BLK_SECTOR,
+			       req->data, req->data_cnt);
+	else
+		storage_readv(b->storage, &req->sreq, sector * BLK_SECTOR,
+			      req->data, req->data_cnt);
 }
 
 static void do_write(struct blk_req *req, uint64_t sector,
@@ -152,16 +157,7 @@ static void do_write(struct blk_req *req, uint64_t sector,
 		return;
 	}
 	take_readable(req, c);
-	if (!rw_ok(req, sector)) {
-		complete(req, VIRTIO_BLK_S_IOERR, 0);
-		return;
-	}
-	if (!req->data_len) {
-		complete(req, VIRTIO_BLK_S_OK, 0);
-		return;
-	}
-	storage_writev(b->storage, &req->sreq, sector * BLK_SECTOR, req->data,
-		       req->data_cnt);
+	start_rw(req, sector, true);
 }
 
 /* §5.2.6: a NUL-padded string of up to 20 bytes, cut to the buffer. */
@@ -297,7 +293,7 @@ static void dispatch(struct blk_req *req, uint64_t sector,
 {
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
-		do_read(req, sector);
+		start_rw(req, sector, false);
 		break;
 	case VIRTIO_BLK_T_OUT:
 		do_write(req, sector, c);
