@@ -38,3 +38,19 @@ tests_unit_test_ioreq_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen
 tests_unit_test_ioreq_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_ioreq_LDADD = src/libcore-san.a $(CMOCKA_LIBS)
 tests_unit_test_ioreq_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# The Xen layer proper: everything that calls libxen*. Built plainly for the
+# daemon and for the clients that tests run under the simulated Xen.
+XEN_LAYER_SOURCES = \
+	xen/host.c xen/host.h \
+	xen/xen-handles.c xen/xen-handles.h \
+	xen/gmem-foreign.c xen/gmem-grant.c xen/gmem-xen.h xen/gmem-xen-int.h \
+	xen/guest.c xen/guest.h \
+	xen/irq.c xen/irq.h \
+	xen/store.c xen/store-device.c xen/store-int.h xen/store.h
+
+noinst_LIBRARIES += xen/libxenlayer.a
+xen_libxenlayer_a_SOURCES = $(XEN_LAYER_SOURCES) $(XEN_PURE_SOURCES) \
+	$(XEN_SLOT_SOURCES)
+xen_libxenlayer_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen \
+	-I$(top_srcdir)/backends $(XEN_CFLAGS)

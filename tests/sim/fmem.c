@@ -109,7 +109,12 @@ int fm_map(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 		if (res[i] == -EINVAL && !bad++)
 			first_bad = gfn;
 	}
-	if (bad)
+	/*
+	 * With an err[] array Xen reports each bad page and maps the rest:
+	 * a device model may map a range with holes and keep away from them.
+	 * Without one, a bad page fails the whole call: a misuse.
+	 */
+	if (bad && !m->arg[4])
 		misuse(c->h, XENSIM_MISUSE_MAP_OUTSIDE_RAM,
 		       "foreign map of dom%u: %llu of %zu pages are not RAM "
 		       "(first gfn %#llx)",
@@ -117,14 +122,18 @@ int fm_map(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 		       (unsigned long long)first_bad);
 	r->m.len = (uint32_t)(n * sizeof(*res));
 	r->fd = rc ? -1 : d->ram_fd;
-	if (m->arg[2] == 0)
+	if (m->arg[2] == 0) {
+		/* A call comes in chunks: count its first. */
+		c->h->map_stats.foreign_maps++;
 		return add_map(c, MAP_FOREIGN, m->arg[0], m->arg[1], m->dom);
+	}
 	return 0;
 }
 
 int fm_unmap(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 	     struct reply *r)
 {
+	c->h->map_stats.foreign_unmaps++;
 	return del_map(c, MAP_FOREIGN, m->arg[0], m->arg[1]);
 }
 
@@ -213,15 +222,25 @@ int gt_map(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 	}
 	r->m.len = (uint32_t)(n * sizeof(*res));
 	r->fd = d && !d->dead ? d->ram_fd : -1;
-	if (m->arg[2] == 0)
+	if (m->arg[2] == 0) {
+		c->h->map_stats.grant_maps++;
 		return add_map(c, MAP_GRANT, m->arg[0], m->arg[4], domid);
+	}
 	return 0;
 }
 
 int gt_unmap(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 	     struct reply *r)
 {
+	c->h->map_stats.grant_unmaps++;
 	return del_map(c, MAP_GRANT, m->arg[0], m->arg[1]);
+}
+
+void xensim_map_stats(struct xensim *h, struct xensim_map_stats *out)
+{
+	pthread_mutex_lock(&h->lock);
+	*out = h->map_stats;
+	pthread_mutex_unlock(&h->lock);
 }
 
 int gt_set_max(struct conn *c, const struct sim_msg *m, const uint8_t *payload,

@@ -74,7 +74,8 @@ struct fmap {
 	size_t num;
 	const xen_pfn_t *arr;
 	int *err;
-	uint64_t *buf; /* SIM_MAP_CHUNK entries: off the caller's stack */
+	bool err_given; /* the caller takes per-page errors */
+	uint64_t *buf;	/* SIM_MAP_CHUNK entries: off the caller's stack */
 };
 
 /* Up to SIM_MAP_CHUNK pages from `first`; maps what it may. */
@@ -91,6 +92,7 @@ static int map_chunk(xenforeignmemory_handle *h, struct fmap *f, size_t first,
 	m.arg[1] = f->num;
 	m.arg[2] = first;
 	m.arg[3] = (uint64_t)f->prot;
+	m.arg[4] = f->err_given;
 	rc = chan_call(&h->ch, &m, f->buf, n * sizeof(*f->buf), f->buf,
 		       SIM_MAP_CHUNK * sizeof(*f->buf), &fd);
 	if (!rc && m.len != n * sizeof(int64_t))
@@ -127,6 +129,7 @@ void *xenforeignmemory_map2(xenforeignmemory_handle *h, uint32_t dom,
 	size_t i;
 	int rc = 0;
 
+	f.err_given = err != NULL;
 	f.err = err ? err : calloc(num ? num : 1, sizeof(*f.err));
 	f.buf = malloc(SIM_MAP_CHUNK * sizeof(*f.buf));
 	if (!f.err || !f.buf)

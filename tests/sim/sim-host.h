@@ -169,6 +169,7 @@ struct xensim {
 	unsigned int misuse[XENSIM_MISUSE_ANY];
 	struct misuse_rec *misuse_log, **misuse_tail;
 	unsigned int unhandled;
+	struct xensim_map_stats map_stats; /* fmem.c */
 };
 
 /* What a request handler answers. */

@@ -30,7 +30,7 @@ static void hostile(void **state, const char *scenario, enum xensim_misuse kind,
 
 static void test_hostile_map_outside_ram(void **state)
 {
-	hostile(state, "map-outside-ram", XENSIM_MISUSE_MAP_OUTSIDE_RAM, 2);
+	hostile(state, "map-outside-ram", XENSIM_MISUSE_MAP_OUTSIDE_RAM, 1);
 }
 
 static void test_hostile_bind_wrong_port(void **state)

@@ -166,6 +166,17 @@ int xensim_wait_ioreq_ready(struct xensim *h, uint32_t domid,
 int xensim_wait_clients(struct xensim *h, unsigned int n,
 			unsigned int timeout_ms);
 
+/*
+ * Map and unmap calls the process under test made (one per libxen* call,
+ * whatever its page count), for tests that prove a hot path makes none.
+ */
+struct xensim_map_stats {
+	uint64_t foreign_maps, foreign_unmaps; /* xenforeignmemory_map2/unmap */
+	uint64_t grant_maps, grant_unmaps;     /* xengnttab_map_.../unmap */
+};
+
+void xensim_map_stats(struct xensim *h, struct xensim_map_stats *out);
+
 unsigned int xensim_misuse_count(struct xensim *h, enum xensim_misuse kind);
 const char *xensim_misuse_name(enum xensim_misuse kind);
 void xensim_misuse_dump(struct xensim *h, FILE *out);

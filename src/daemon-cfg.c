@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+
+#include "daemon-cfg.h"
+#include "vq.h"
+
+/* In enum log_level order, so the choice index is the level. */
+static const char *const log_levels[] = { "error", "warn", "info", "debug",
+					  NULL };
+
+static const struct cfg_section_def sections[] = {
+	{ .type = "daemon", .labeled = false },
+	{ .type = "device", .labeled = true },
+};
+
+static const struct cfg_key keys[] = {
+	{ "daemon", "log-level", CFG_CHOICE, 0, 0, log_levels },
+	{ "device", "image", CFG_PATH, 1, 4095, NULL },
+	{ "device", "readonly", CFG_BOOL, 0, 0, NULL },
+	{ "device", "serial", CFG_STRING, 1, 20, NULL },
+	{ "device", "queues", CFG_INT, 1, 64, NULL },
+	{ "device", "queue-size", CFG_INT, 1, VQ_NUM_MAX, NULL },
+};
+
+const struct cfg_schema daemon_cfg_schema = {
+	.sections = sections,
+	.n_sections = ARRAY_SIZE(sections),
+	.keys = keys,
+	.n_keys = ARRAY_SIZE(keys),
+};
+
+int daemon_cfg_check(const struct cfg *cfg, struct cfg_errors *errs)
+{
+	const struct cfg_section *s = NULL;
+	char where[256];
+	int rc = 0;
+
+	while ((s = cfg_next_section(cfg, "device", s))) {
+		long long n = cfg_get_int(s, "queue-size", 256);
+
+		if (n & (n - 1)) {
+			if (errs && errs->count < CFG_ERRORS_MAX)
+				snprintf(
+					errs->msg[errs->count++], CFG_ERROR_LEN,
+					"%s: value '%lld' is not a power of two",
+					cfg_where(s, "queue-size", where,
+						  sizeof(where)),
+					n);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
+enum log_level daemon_cfg_log_level(const struct cfg *cfg, enum log_level def)
+{
+	const struct cfg_section *s =
+		cfg ? cfg_section(cfg, "daemon", NULL) : NULL;
+
+	return (enum log_level)cfg_get_choice(s, "log-level", (int)def);
+}
