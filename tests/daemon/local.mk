@@ -1,0 +1,56 @@
+# Scenarios that run the unmodified daemon binary under the simulated Xen
+# (tests/sim), the guest played by tests/guest's drivers over
+# tests/xen/sim-bus.c. The daemon and libxensim.so are found by absolute
+# path; check-exports.sh runs from the source tree.
+DAEMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
+	-I$(top_srcdir)/tests/guest -I$(top_srcdir)/tests/xen \
+	-DXVDM_DAEMON_EXE='"$(abs_top_builddir)/xen-virtio-dm"' \
+	-DXENSIM_PRELOAD='"$(abs_top_builddir)/tests/sim/libxensim.so"' \
+	-DXENSIM_CHECK_EXPORTS='"$(abs_top_srcdir)/tests/sim/check-exports.sh"'
+DAEMON_TEST_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
+DAEMON_TEST_LIBS = tests/daemon/libdaemon-fixture.a tests/guest/libguest.a \
+	tests/sim/libxensim-host.a $(CMOCKA_LIBS) -lpthread
+DAEMON_TEST_DEPS = xen-virtio-dm tests/sim/libxensim.so \
+	tests/daemon/libdaemon-fixture.a
+
+# The harness, the daemon process and the guests, shared by the scenarios.
+check_LIBRARIES += tests/daemon/libdaemon-fixture.a
+tests_daemon_libdaemon_fixture_a_SOURCES = tests/daemon/daemon-fixture.c \
+	tests/daemon/daemon-guest.c tests/daemon/daemon-fixture.h \
+	tests/xen/sim-bus.c tests/xen/sim-bus.h
+tests_daemon_libdaemon_fixture_a_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_libdaemon_fixture_a_CFLAGS = $(DAEMON_TEST_CFLAGS)
+
+DAEMON_TESTS = tests/daemon/test-daemon-io tests/daemon/test-daemon-life \
+	tests/daemon/test-daemon-hostile tests/daemon/test-daemon-cfg
+check_PROGRAMS += $(DAEMON_TESTS)
+TESTS += $(DAEMON_TESTS)
+
+tests_daemon_test_daemon_io_SOURCES = tests/daemon/test-daemon-io.c
+tests_daemon_test_daemon_io_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_io_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_io_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_io_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_io_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+tests_daemon_test_daemon_life_SOURCES = tests/daemon/test-daemon-life.c
+tests_daemon_test_daemon_life_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_life_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_life_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_life_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_life_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+tests_daemon_test_daemon_hostile_SOURCES = \
+	tests/daemon/test-daemon-hostile.c
+tests_daemon_test_daemon_hostile_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_hostile_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_hostile_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_hostile_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_hostile_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+tests_daemon_test_daemon_cfg_SOURCES = tests/daemon/test-daemon-cfg.c
+tests_daemon_test_daemon_cfg_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_cfg_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_cfg_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_cfg_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_cfg_DEPENDENCIES = $(DAEMON_TEST_DEPS)
