@@ -235,9 +235,6 @@ static int on_attach(void *opaque, const struct layout_device *dev, char *err,
 		remove_device(h, &h->devices[h->nr_devices - 1]);
 		return rc;
 	}
-	log_info(&h->log, "dom%u: %s device %u at %#llx, SPI %u attached",
-		 dev->frontend_domid, be->type, dev->devid,
-		 (unsigned long long)dev->base, dev->irq);
 	return 0;
 }
 
@@ -269,7 +266,6 @@ static void on_domain_gone(void *opaque, uint32_t domid)
 	struct host *h = opaque;
 
 	remove_domain(h, domid);
-	log_info(&h->log, "dom%u is gone: torn down", domid);
 	if (h->p.only_domid == (int)domid && h->p.done)
 		h->p.done(h->p.opaque);
 }

@@ -54,3 +54,13 @@ tests_daemon_test_daemon_cfg_CFLAGS = $(DAEMON_TEST_CFLAGS)
 tests_daemon_test_daemon_cfg_LDADD = $(DAEMON_TEST_LIBS)
 tests_daemon_test_daemon_cfg_LDFLAGS = $(SAN_CFLAGS)
 EXTRA_tests_daemon_test_daemon_cfg_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+# scripts/run's demo (built by make check so it cannot rot).
+check_PROGRAMS += tests/daemon/demo
+TESTS += tests/daemon/demo
+tests_daemon_demo_SOURCES = tests/daemon/demo.c
+tests_daemon_demo_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_demo_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_demo_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_demo_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_demo_DEPENDENCIES = $(DAEMON_TEST_DEPS)
