@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A device's interrupt line as a device model drives it through Xen. On Arm
- * a virtio-mmio device has one SPI, set with XEN_DMOP_set_irq_level
- * (xen/arch/arm/dm.c accepts SPIs only, levels 0 and 1). x86 HVM guests
- * would use set_isa_irq_level: a second file implementing this interface,
- * chosen at link time, with no #ifdef in the callers.
+ * a virtio-mmio device has one SPI (32 and up), set with
+ * XEN_DMOP_set_irq_level (xen/arch/arm/dm.c accepts SPIs only, levels 0 and
+ * 1). An x86 HVM guest's line is an ISA IRQ (0-15), set with
+ * XEN_DMOP_set_isa_irq_level. The number the toolstack gave tells which: the
+ * two ranges do not overlap, and the same daemon binary serves both.
  *
  * The line is level-triggered from the device's side (vdev raises it while
  * InterruptStatus has a bit set); what the guest's interrupt controller makes

@@ -30,6 +30,9 @@
  */
 #define SPI_FIRST 32u
 #define SPI_LAST 1019u
+/* An x86 HVM guest's line would be an ISA IRQ (xen/irq.c); 0 is the timer. */
+#define ISA_IRQ_FIRST 1u
+#define ISA_IRQ_LAST 15u
 /* Longest quoted value in a message; the rest becomes "...". */
 #define QUOTE_MAX 48
 /* Two quotes, the value, "..." and the NUL. */
@@ -263,7 +266,8 @@ static int parse_frontend(const struct parser *p, struct layout_device *out)
 /*
  * The MMIO window and its interrupt, as libxl_arm.c allocates them: base
  * in steps of LAYOUT_MMIO_SIZE (disks write it "%" PRIu64, virtio devices
- * "%#" PRIx64: take either), irq an SPI written "%u".
+ * "%#" PRIx64: take either), irq an SPI written "%u" (or, for an x86
+ * HVM guest, an ISA IRQ).
  */
 static int parse_mmio(const struct parser *p, struct layout_device *out)
 {
@@ -284,9 +288,13 @@ static int parse_mmio(const struct parser *p, struct layout_device *out)
 	rc = node_number(p, "irq", false, UINT32_MAX, &irq);
 	if (rc)
 		return rc;
-	if (irq < SPI_FIRST || irq > SPI_LAST)
-		return fail(p, -EINVAL, "irq", "%llu is not an SPI (%u..%u)",
-			    (unsigned long long)irq, SPI_FIRST, SPI_LAST);
+	if ((irq < SPI_FIRST || irq > SPI_LAST) &&
+	    (irq < ISA_IRQ_FIRST || irq > ISA_IRQ_LAST))
+		return fail(p, -EINVAL, "irq",
+			    "%llu is neither an SPI (%u..%u) nor an ISA IRQ "
+			    "(%u..%u)",
+			    (unsigned long long)irq, SPI_FIRST, SPI_LAST,
+			    ISA_IRQ_FIRST, ISA_IRQ_LAST);
 	out->base = base;
 	out->irq = (uint32_t)irq;
 	return 0;

@@ -187,6 +187,13 @@ static void test_limits(void **state)
 	assert_int_equal(fx_parse(fx, LAYOUT_VIRTIO), 0);
 	assert_int_equal(fx->dev.base, 0xfffffffffffffe00ull);
 	assert_int_equal(fx->dev.irq, 1019);
+	/* x86 HVM: an ISA IRQ. */
+	fake_set(&fx->fake, "irq", "5");
+	assert_int_equal(fx_parse(fx, LAYOUT_VIRTIO), 0);
+	assert_int_equal(fx->dev.irq, 5);
+	fake_set(&fx->fake, "irq", "15");
+	assert_int_equal(fx_parse(fx, LAYOUT_VIRTIO), 0);
+	assert_int_equal(fx->dev.irq, 15);
 }
 
 static void test_error_message_exact(void **state)
