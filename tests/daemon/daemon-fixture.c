@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,6 +29,31 @@
 #error "XENSIM_PRELOAD: libxensim.so (set by tests/daemon/local.mk)"
 #endif
 
+/* The file alloc-count.so counts the daemon's allocations in. */
+static void alloc_counter(struct dfix *f)
+{
+	char path[128];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/allocs", f->dir);
+	snprintf(f->allocs_env, sizeof(f->allocs_env), "XVDM_ALLOC_COUNT=%s",
+		 path);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, sizeof(*f->allocs)), 0);
+	p = mmap(NULL, sizeof(*f->allocs), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	close(fd);
+	assert_true(p != MAP_FAILED);
+	f->allocs = p;
+}
+
+uint64_t df_allocs(const struct dfix *f)
+{
+	return __atomic_load_n(f->allocs, __ATOMIC_RELAXED);
+}
+
 struct dfix *df_new(void)
 {
 	struct dfix *f = calloc(1, sizeof(*f));
@@ -41,8 +67,9 @@ struct dfix *df_new(void)
 	snprintf(f->cfg, sizeof(f->cfg), "%s/xen-virtio-dm.conf", f->dir);
 	snprintf(f->err_path, sizeof(f->err_path), "%s/stderr", f->dir);
 	snprintf(f->exe, sizeof(f->exe), "%s", XVDM_DAEMON_EXE);
-	snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s",
-		 XENSIM_PRELOAD);
+	snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s %s",
+		 XENSIM_PRELOAD, ALLOC_COUNT_PRELOAD);
+	alloc_counter(f);
 	f->daemon = -1;
 	assert_int_equal(xensim_new(f->sock, &f->h), 0);
 	/* A vCPU's answer may be slow on a loaded machine, never lost. */
@@ -77,6 +104,7 @@ void df_free(struct dfix *f)
 		waitpid(f->daemon, NULL, 0);
 	}
 	xensim_free(f->h);
+	munmap(f->allocs, sizeof(*f->allocs));
 	remove_dir(f->dir);
 	free(f);
 }
@@ -172,11 +200,13 @@ void df_spawn(struct dfix *f, const char *const *args, bool capture)
 	argv[n] = NULL;
 	snprintf(sock, sizeof(sock), "XENSIM_SOCKET=%s", f->sock);
 	n = 0;
-	for (i = 0; environ[i] && n < ARRAY_SIZE(envp) - 3; i++)
+	for (i = 0; environ[i] && n < ARRAY_SIZE(envp) - 4; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
-		    strncmp(environ[i], "XENSIM_SOCKET=", 14))
+		    strncmp(environ[i], "XENSIM_SOCKET=", 14) &&
+		    strncmp(environ[i], "XVDM_ALLOC_COUNT=", 17))
 			envp[n++] = environ[i];
 	envp[n++] = f->preload;
+	envp[n++] = f->allocs_env;
 	envp[n++] = sock;
 	envp[n] = NULL;
 	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);

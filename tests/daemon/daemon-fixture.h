@@ -51,9 +51,11 @@ struct dfix {
 	char cfg[128];
 	char err_path[128]; /* the daemon's stderr, when captured */
 	char exe[PATH_MAX];
-	char preload[PATH_MAX];
-	pid_t daemon; /* -1: none */
-	int status;   /* its wait status, once reaped */
+	char preload[2 * PATH_MAX];
+	char allocs_env[160]; /* XVDM_ALLOC_COUNT=<file> */
+	uint64_t *allocs;     /* the daemon's heap allocations so far */
+	pid_t daemon;	      /* -1: none */
+	int status;	      /* its wait status, once reaped */
 };
 
 struct ddisk {
@@ -139,6 +141,8 @@ bool df_alive(struct dfix *f);
 int df_stop(struct dfix *f);
 /* What the daemon wrote to its stderr (captured), malloc'd. */
 char *df_stderr(struct dfix *f);
+/* Heap allocations the daemon has made so far (alloc-count.so). */
+uint64_t df_allocs(const struct dfix *f);
 /* Asserts exactly no misuse (dumping them otherwise). */
 void df_assert_clean(struct dfix *f);
 /* xenstore value at path, malloc'd, or NULL. */

@@ -32,13 +32,16 @@ static void step(const char *what)
 static void io_rounds(struct dfix *f, struct dguest *g)
 {
 	struct xensim_map_stats before, after;
+	uint64_t allocs = 0;
 	struct dwork w;
 	unsigned total;
 
 	df_work_init(&w, g, OPS_PER_ROUND, 0xdeb0);
 	for (unsigned r = 1; r <= ROUNDS; r++) {
-		if (r == 2)
+		if (r == 2) {
 			xensim_map_stats(f->h, &before);
+			allocs = df_allocs(f);
+		}
 		assert_int_equal(df_work(&w), 0);
 		printf("   %u requests verified (%u reads, %u writes, %u "
 		       "flushes)\n",
@@ -46,13 +49,15 @@ static void io_rounds(struct dfix *f, struct dguest *g)
 		fflush(stdout);
 	}
 	xensim_map_stats(f->h, &after);
+	allocs = df_allocs(f) - allocs;
 	total = (ROUNDS - 1) * OPS_PER_ROUND;
-	printf("   steady state: %llu foreign map and %llu unmap calls for "
-	       "%u requests; %.1f MMIO exits per request\n",
+	printf("   steady state: %llu foreign map and %llu unmap calls and "
+	       "%llu heap allocations for %u requests; %.1f MMIO exits per "
+	       "request\n",
 	       (unsigned long long)(after.foreign_maps - before.foreign_maps),
 	       (unsigned long long)(after.foreign_unmaps -
 				    before.foreign_unmaps),
-	       total,
+	       (unsigned long long)allocs, total,
 	       (double)(g->blk.vm.stats.mmio_reads +
 			g->blk.vm.stats.mmio_writes) /
 		       (double)(w.reads + w.writes + w.flushes));

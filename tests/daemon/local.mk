@@ -6,11 +6,13 @@ DAEMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \
 	-I$(top_srcdir)/tests/guest -I$(top_srcdir)/tests/xen \
 	-DXVDM_DAEMON_EXE='"$(abs_top_builddir)/xen-virtio-dm"' \
 	-DXENSIM_PRELOAD='"$(abs_top_builddir)/tests/sim/libxensim.so"' \
+	-DALLOC_COUNT_PRELOAD='"$(abs_top_builddir)/tests/daemon/alloc-count.so"' \
 	-DXENSIM_CHECK_EXPORTS='"$(abs_top_srcdir)/tests/sim/check-exports.sh"'
 DAEMON_TEST_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 DAEMON_TEST_LIBS = tests/daemon/libdaemon-fixture.a tests/guest/libguest.a \
 	tests/sim/libxensim-host.a $(CMOCKA_LIBS) -lpthread
 DAEMON_TEST_DEPS = xen-virtio-dm tests/sim/libxensim.so \
+	tests/daemon/alloc-count.so \
 	tests/daemon/libdaemon-fixture.a
 
 # The harness, the daemon process and the guests, shared by the scenarios.
@@ -64,3 +66,9 @@ tests_daemon_demo_CFLAGS = $(DAEMON_TEST_CFLAGS)
 tests_daemon_demo_LDADD = $(DAEMON_TEST_LIBS)
 tests_daemon_demo_LDFLAGS = $(SAN_CFLAGS)
 EXTRA_tests_daemon_demo_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+# Counts the daemon's heap allocations (preloaded beside libxensim.so).
+check_PROGRAMS += tests/daemon/alloc-count.so
+tests_daemon_alloc_count_so_SOURCES = tests/daemon/alloc-count.c
+tests_daemon_alloc_count_so_CFLAGS = $(AM_CFLAGS) -fPIC
+tests_daemon_alloc_count_so_LDFLAGS = -shared

@@ -171,7 +171,7 @@ static void test_exports(void **state)
 {
 	struct dfix *f = *state;
 	char *argv[] = { (char *)"/bin/sh", (char *)XENSIM_CHECK_EXPORTS,
-			 f->exe, f->preload + strlen("LD_PRELOAD="), NULL };
+			 f->exe, (char *)XENSIM_PRELOAD, NULL };
 	int status;
 	pid_t pid;
 

@@ -39,8 +39,8 @@ static int teardown(void **state)
 static void serve_and_check(struct dfix *f, struct dguest *g)
 {
 	struct xensim_map_stats before, after;
+	uint64_t n, allocs;
 	struct dwork w;
-	uint64_t n;
 
 	assert_int_equal(df_guest_probe(g, 1), 0);
 	assert_int_equal(g->blk.capacity, DF_DISK_SIZE / DF_SECTOR);
@@ -50,14 +50,18 @@ static void serve_and_check(struct dfix *f, struct dguest *g)
 	assert_int_equal(df_work(&w), 0);
 	xensim_map_stats(f->h, &before);
 	assert_true(before.foreign_maps > 0); /* rings and buckets counted */
+	allocs = df_allocs(f);
+	assert_true(allocs > 0); /* the counter sees the daemon's set-up */
 	w.ops = OPS;
 	assert_int_equal(df_work(&w), 0);
 	xensim_map_stats(f->h, &after);
+	allocs = df_allocs(f) - allocs;
 	n = w.reads + w.writes + w.flushes - WARMUP_OPS;
 	fprintf(stderr,
 		"dom%u: %llu requests (%u reads, %u writes, %u flushes in "
 		"all): %llu foreign maps, %llu unmaps in steady state "
-		"(%.4f / %.4f per request); %.2f MMIO exits per request\n",
+		"(%.4f / %.4f per request); %llu heap allocations; %.2f MMIO "
+		"exits per request\n",
 		g->dev.domid, (unsigned long long)n, w.reads, w.writes,
 		w.flushes,
 		(unsigned long long)(after.foreign_maps - before.foreign_maps),
@@ -66,6 +70,7 @@ static void serve_and_check(struct dfix *f, struct dguest *g)
 		(double)(after.foreign_maps - before.foreign_maps) / (double)n,
 		(double)(after.foreign_unmaps - before.foreign_unmaps) /
 			(double)n,
+		(unsigned long long)allocs,
 		(double)(g->blk.vm.stats.mmio_reads +
 			 g->blk.vm.stats.mmio_writes) /
 			(double)(w.reads + w.writes + w.flushes));
@@ -73,6 +78,8 @@ static void serve_and_check(struct dfix *f, struct dguest *g)
 	 * bucket or two, never one per request. */
 	assert_true(after.foreign_maps - before.foreign_maps <= n / 100);
 	assert_true(after.foreign_unmaps - before.foreign_unmaps <= n / 100);
+	/* The hot path allocates nothing: not one malloc per request. */
+	assert_true(allocs == 0);
 	assert_int_equal(df_verify(g, 0), 0);
 	assert_int_equal(g->blk.stats.bad_status, 0);
 	assert_int_equal(g->blk.vm.errors, 0);
