@@ -4,7 +4,18 @@ BACKEND_SOURCES = \
 	backends/blk/blk-backend.c \
 	backends/blk/blk.c backends/blk/blk.h \
 	backends/blk/blk-req.c backends/blk/blk-req.h \
-	backends/blk/storage.c backends/blk/storage.h
+	backends/blk/storage.c backends/blk/storage.h \
+	backends/rng/rng.c backends/rng/rng.h backends/rng/rng-backend.c \
+	backends/console/console.c backends/console/console.h \
+	backends/console/console-host.c backends/console/console-host.h \
+	backends/console/console-backend.c \
+	backends/vhost-user/vhost-user.h backends/vhost-user/vu-backend.c \
+	backends/vhost-user/vu-conn.c backends/vhost-user/vu-conn.h \
+	backends/vhost-user/vu-ctl.c backends/vhost-user/vu-dev.c \
+	backends/vhost-user/vu-dev.h backends/vhost-user/vu-link.c \
+	backends/vhost-user/vu-msg.c backends/vhost-user/vu-msg.h \
+	backends/vhost-user/vu-shadow.c backends/vhost-user/vu-shadow.h \
+	backends/vhost-user/vu-type.c
 
 # Built with the sanitizers for the tests; the daemon links a plain copy.
 noinst_LIBRARIES += backends/libbackends.a

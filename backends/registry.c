@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stddef.h>
 
+#include "cfg.h"
 #include "registry.h"
 
 /* Every backend this build serves; one entry per virtio device id. */
 static const struct backend *const backends[] = {
 	&blk_backend,
+	&rng_backend,
+	&console_backend,
+	&vhost_user_backend,
 };
 
 const struct backend *backend_find(uint32_t device_id)
@@ -15,4 +19,12 @@ const struct backend *backend_find(uint32_t device_id)
 			return backends[i];
 	}
 	return NULL;
+}
+
+const struct backend *backend_find_for(uint32_t device_id,
+				       const struct cfg_section *options)
+{
+	if (options && cfg_get_string(options, "vhost-user", NULL))
+		return &vhost_user_backend;
+	return backend_find(device_id);
 }

@@ -50,8 +50,18 @@ struct backend {
 
 /* The backends, each defined in its own folder. */
 extern const struct backend blk_backend;
+extern const struct backend rng_backend;
+extern const struct backend console_backend;
+extern const struct backend vhost_user_backend;
 
 /* The backend serving device_id, or NULL. */
 const struct backend *backend_find(uint32_t device_id);
+/*
+ * The backend for a device with these config options (may be NULL): the
+ * vhost-user front-end when the section has a vhost-user key, whatever the
+ * type; otherwise backend_find(device_id).
+ */
+const struct backend *backend_find_for(uint32_t device_id,
+				       const struct cfg_section *options);
 
 #endif

@@ -21,6 +21,13 @@ static const struct cfg_key keys[] = {
 	{ "device", "serial", CFG_STRING, 1, 20, NULL },
 	{ "device", "queues", CFG_INT, 1, 64, NULL },
 	{ "device", "queue-size", CFG_INT, 1, VQ_NUM_MAX, NULL },
+	/* virtio-rng: source path; bytes per second, 0: no limit (<= 1 GiB) */
+	{ "device", "rng-source", CFG_PATH, 1, 4095, NULL },
+	{ "device", "rng-rate", CFG_INT, 0, 1ll << 30, NULL },
+	/* virtio-console: pty | unix:<path> | file:<path> */
+	{ "device", "console", CFG_STRING, 3, 4100, NULL },
+	/* vhost-user: the back-end's unix socket (sun_path holds 107 bytes) */
+	{ "device", "vhost-user", CFG_PATH, 1, 107, NULL },
 };
 
 const struct cfg_schema daemon_cfg_schema = {

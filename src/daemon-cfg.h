@@ -11,6 +11,11 @@
  *   serial = "disk-0001"           GET_ID, up to 20 characters
  *   queues = 1..64
  *   queue-size = 1..1024 (a power of two)
+ *   rng-source = /dev/hwrng        virtio-rng (default /dev/urandom)
+ *   rng-rate = <bytes per second>  virtio-rng, 0: no limit
+ *   console = pty | unix:<path> | file:<path>   virtio-console
+ *   vhost-user = <socket>          an external vhost-user back-end serves
+ *                                  the device, whatever its type
  */
 #ifndef XVDM_DAEMON_CFG_H
 #define XVDM_DAEMON_CFG_H

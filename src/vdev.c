@@ -161,6 +161,12 @@ void vdev_set_irq(struct vdev *vdev, vdev_irq_fn *fn, void *opaque)
 		fn(opaque, true);
 }
 
+void vdev_set_live_notifier(struct vdev *vdev, vdev_live_fn *fn, void *opaque)
+{
+	vdev->live_fn = fn;
+	vdev->live_opaque = opaque;
+}
+
 uint8_t vdev_get_status(const struct vdev *vdev)
 {
 	return vdev->status;
@@ -244,6 +250,8 @@ static void driver_ok(struct vdev *vdev)
 	rc = vdev->ops->activate(vdev);
 	if (rc)
 		vdev_fail(vdev, "activate failed: %s", strerror(-rc));
+	else if (vdev->live_fn)
+		vdev->live_fn(vdev->live_opaque, vdev);
 }
 
 void vdev_set_status(struct vdev *vdev, uint8_t status)

@@ -64,6 +64,8 @@ struct vdev_ops {
 
 /* How the transport drives the interrupt line (level-triggered). */
 typedef void vdev_irq_fn(void *opaque, bool level);
+/* The driver set DRIVER_OK and the backend started: the device is live. */
+typedef void vdev_live_fn(void *opaque, struct vdev *vdev);
 
 /* The registers the driver writes to set up one queue (§4.2.2). */
 struct vdev_queue {
@@ -123,6 +125,8 @@ struct vdev {
 	bool irq_level;		 /* what the line is at now */
 	vdev_irq_fn *irq_fn;
 	void *irq_opaque;
+	vdev_live_fn *live_fn; /* optional: who wants to hear of DRIVER_OK */
+	void *live_opaque;
 
 	uint8_t *config;
 	uint32_t config_len;
@@ -137,6 +141,11 @@ int vdev_init(struct vdev *vdev, const struct vdev_params *params) must_check;
 /* Resets the device (calling ops->reset) and frees the queues. */
 void vdev_fini(struct vdev *vdev);
 void vdev_set_irq(struct vdev *vdev, vdev_irq_fn *fn, void *opaque);
+/*
+ * Tells fn each time the driver brings the device live (DRIVER_OK with a
+ * successful activate): the platform can report the device connected.
+ */
+void vdev_set_live_notifier(struct vdev *vdev, vdev_live_fn *fn, void *opaque);
 
 /* Driver side: what the transport calls. */
 uint8_t vdev_get_status(const struct vdev *vdev);

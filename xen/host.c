@@ -19,6 +19,7 @@
 #include "log.h"
 #include "registry.h"
 #include "store.h"
+#include "vdev.h"
 #include "xen-handles.h"
 
 /* libxl gives a guest at most 11 virtio-mmio devices (SPIs 33-43). */
@@ -192,11 +193,26 @@ static void remove_device(struct host *h, struct host_device *d)
 	put_guest(h, hg);
 }
 
+/* The guest's driver brought a device live: report it Connected. */
+static void on_live(void *opaque, struct vdev *vdev)
+{
+	struct host *h = opaque;
+
+	for (unsigned i = 0; i < h->nr_devices; i++) {
+		struct host_device *d = &h->devices[i];
+
+		if (d->vdev == vdev)
+			store_device_live(h->store, d->domid, d->devid);
+	}
+}
+
 static int on_attach(void *opaque, const struct layout_device *dev, char *err,
 		     size_t err_len)
 {
 	struct host *h = opaque;
-	const struct backend *be = backend_find(dev->device_id);
+	const struct backend *be = backend_find_for(
+		dev->device_id,
+		device_options(h, dev->frontend_domid, dev->devid));
 	struct host_guest *hg;
 	struct vdev *vdev;
 	int rc;
@@ -235,6 +251,7 @@ static int on_attach(void *opaque, const struct layout_device *dev, char *err,
 		remove_device(h, &h->devices[h->nr_devices - 1]);
 		return rc;
 	}
+	vdev_set_live_notifier(vdev, on_live, h);
 	return 0;
 }
 

@@ -282,12 +282,6 @@ static void start_device(struct store *st, enum layout_kind kind,
 		fail(st, d, s->parse_rc, s->err);
 		return;
 	}
-	/* First, so that xl create stops waiting (libxl_device.c). */
-	if (store_put_state(st, &d->log, dir, LAYOUT_STATE_INIT_WAIT, NULL)) {
-		/* Gone, or left at Initialising for the next event. */
-		store_forget(st, d);
-		return;
-	}
 	rc = st->p.ops->attach(st->p.opaque, &s->dev, err, sizeof(err));
 	err[sizeof(err) - 1] = '\0';
 	if (rc) {
@@ -296,11 +290,41 @@ static void start_device(struct store *st, enum layout_kind kind,
 		fail(st, d, rc, err);
 		return;
 	}
+	/*
+	 * InitWait only once the device is served: libxl unpauses the guest
+	 * when it reads it (libxl_device.c), and a device that cannot be
+	 * served fails xl create instead of a guest's probe. Connected waits
+	 * for the guest's driver (store_device_live()): libxl waits for
+	 * exactly InitWait, and a Connected written right after it could be
+	 * what libxl reads, leaving xl create to time out.
+	 */
+	if (store_put_state(st, &d->log, dir, LAYOUT_STATE_INIT_WAIT, NULL)) {
+		/* Gone meanwhile: undo the attach. */
+		st->p.ops->detach(st->p.opaque, domid, devid);
+		store_forget(st, d);
+		return;
+	}
 	d->phase = PHASE_ATTACHED;
 	describe(&s->dev, &d->desc);
 	log_info(&d->log, "attached: base %#llx, SPI %u",
 		 (unsigned long long)s->dev.base, s->dev.irq);
-	(void)store_put_state(st, &d->log, dir, LAYOUT_STATE_CONNECTED, NULL);
+}
+
+void store_device_live(struct store *st, uint32_t domid, uint32_t devid)
+{
+	char dir[PATH_LEN];
+
+	for (unsigned i = 0; i < st->nr_devices; i++) {
+		struct device *d = &st->devices[i];
+
+		if (d->domid != domid || d->devid != devid ||
+		    d->phase != PHASE_ATTACHED || d->connected)
+			continue;
+		store_dev_dir(st, d->kind, domid, devid, dir);
+		if (!store_put_state(st, &d->log, dir, LAYOUT_STATE_CONNECTED,
+				     NULL))
+			d->connected = true;
+	}
 }
 
 static bool is_control(const char *node)

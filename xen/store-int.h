@@ -34,6 +34,7 @@ struct device {
 	enum layout_kind kind;
 	unsigned domid, devid;
 	enum phase phase;
+	bool connected; /* Connected written: the guest's driver is up */
 	bool warned;
 	struct desc desc;
 	struct log_src log;

@@ -5,8 +5,10 @@
  * backend/virtio_disk and 4.18+'s backend/virtio), parses them with
  * libxl-layout.c, and drives each device's backend state like other Xen
  * backends: InitWait (2) as soon as the device is seen (xl create waits 10 s
- * for it), Connected (4) once attached, Closed (6) after libxl asks for
- * Closing (5) or online goes 0; an `error` node with a message on failure.
+ * for it) and kept while the device is attached, Connected (4) once the
+ * guest's driver brings it live (store_device_live()), Closed (6) after
+ * libxl asks for Closing (5) or online goes 0; an `error` node with a
+ * message on failure.
  * Watches @releaseDomain and reports guests that are gone.
  *
  * Uses its own xenstore handle, watched in the event loop through
@@ -27,8 +29,8 @@ struct store;
 
 struct store_ops {
 	/*
-	 * A device's nodes are complete: attach it. 0: the store writes
-	 * Connected. -errno: the store writes "<errno> <err>" into the
+	 * A device's nodes are complete: attach it. 0: it stays in InitWait
+	 * until store_device_live(). -errno: the store writes "<errno> <err>" into the
 	 * device's error node (<backend dir>/error) and moves it to Closed.
 	 */
 	int (*attach)(void *opaque, const struct layout_device *dev, char *err,
@@ -56,6 +58,12 @@ int store_new(const struct store_params *p, struct store **out) must_check;
  * owns them), unwatches, closes. NULL-safe.
  */
 void store_free(struct store *st);
+/*
+ * The guest's driver brought the device live (DRIVER_OK): its backend state
+ * moves from InitWait to Connected, like a Xen backend whose frontend
+ * connected. Later calls (a driver re-probing after a reset) change nothing.
+ */
+void store_device_live(struct store *st, uint32_t domid, uint32_t devid);
 /* Our own domain id, as xenstore says ("domid"). */
 uint32_t store_self_domid(const struct store *st);
 

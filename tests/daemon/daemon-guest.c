@@ -216,10 +216,11 @@ void df_wait_state(struct dguest *g, const char *state)
 	assert_int_equal(rc, 0);
 }
 
+/* InitWait (2): the daemon serves the device; xl create goes on. */
 void df_device_add(struct dguest *g)
 {
 	assert_int_equal(xensim_libxl_add(g->f->h, &g->dev), 0);
-	df_wait_state(g, "4");
+	df_wait_state(g, "2");
 }
 
 void df_guest_boot(struct dguest *g, unsigned nr_vcpus)

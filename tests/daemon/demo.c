@@ -96,11 +96,14 @@ static void demo(void **state)
 	df_guest_boot(&g, 2);
 	df_backend_path(&g, "state", path, sizeof(path));
 	v = df_xs_read(f, path);
-	printf("   %s = %s (Connected); guest unpaused\n", path, v ? v : "?");
+	printf("   %s = %s (InitWait: served); guest unpaused\n", path,
+	       v ? v : "?");
 	free(v);
 
 	step("the guest's virtio_mmio + virtio_blk drivers probe the disk");
 	assert_int_equal(df_guest_probe(&g, 1), 0);
+	df_wait_state(&g, "4");
+	printf("   %s = 4 (Connected: the driver set DRIVER_OK)\n", path);
 	printf("   %llu sectors, features %#llx\n",
 	       (unsigned long long)g.blk.capacity,
 	       (unsigned long long)g.blk.vm.features);

@@ -72,3 +72,26 @@ check_PROGRAMS += tests/daemon/alloc-count.so
 tests_daemon_alloc_count_so_SOURCES = tests/daemon/alloc-count.c
 tests_daemon_alloc_count_so_CFLAGS = $(AM_CFLAGS) -fPIC
 tests_daemon_alloc_count_so_LDFLAGS = -shared
+
+# virtio-rng and virtio-console served by the daemon (4.18+ generic devices).
+DEVICE_DAEMON_TESTS = tests/daemon/test-daemon-rng \
+	tests/daemon/test-daemon-console
+check_PROGRAMS += $(DEVICE_DAEMON_TESTS)
+TESTS += $(DEVICE_DAEMON_TESTS)
+DAEMON_DEVICES = tests/daemon/daemon-devices.c tests/daemon/daemon-devices.h
+
+tests_daemon_test_daemon_rng_SOURCES = tests/daemon/test-daemon-rng.c \
+	$(DAEMON_DEVICES)
+tests_daemon_test_daemon_rng_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_rng_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_rng_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_rng_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_rng_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+tests_daemon_test_daemon_console_SOURCES = \
+	tests/daemon/test-daemon-console.c $(DAEMON_DEVICES)
+tests_daemon_test_daemon_console_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_console_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_console_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_console_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_console_DEPENDENCIES = $(DAEMON_TEST_DEPS)

@@ -43,6 +43,8 @@ static void serve_and_check(struct dfix *f, struct dguest *g)
 	struct dwork w;
 
 	assert_int_equal(df_guest_probe(g, 1), 0);
+	/* The driver set DRIVER_OK: the backend reports Connected. */
+	df_wait_state(g, "4");
 	assert_int_equal(g->blk.capacity, DF_DISK_SIZE / DF_SECTOR);
 	assert_false(g->blk.ro);
 	/* Warm-up: the mapping cache fills with the pool's buckets. */

@@ -8,6 +8,9 @@ GUEST_DRIVER_SOURCES = \
 	tests/guest/virtio-mmio-driver.c tests/guest/virtio-mmio-driver.h \
 	tests/guest/virtio-blk-driver.c tests/guest/virtio-blk-sync.c \
 	tests/guest/virtio-blk-driver.h \
+	tests/guest/virtio-rng-driver.c tests/guest/virtio-rng-driver.h \
+	tests/guest/virtio-console-driver.c \
+	tests/guest/virtio-console-driver.h \
 	tests/guest/inproc.c tests/guest/inproc.h
 
 check_LIBRARIES += tests/guest/libguest.a

@@ -120,3 +120,68 @@ tests_unit_test_blk_CFLAGS = $(UNIT_COMPILE_FLAGS) $(URING_CFLAGS)
 tests_unit_test_blk_LDADD = backends/libbackends-san.a src/libcore-san.a \
 	$(CMOCKA_LIBS) $(URING_LIBS)
 tests_unit_test_blk_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# virtio-rng and virtio-console (backends/rng, backends/console), through a
+# real loop; sources, sockets and ptys in temporary directories.
+BACKEND_UNIT_LDADD = backends/libbackends-san.a src/libcore-san.a \
+	$(CMOCKA_LIBS) $(URING_LIBS)
+RNG_FIXTURE = tests/unit/test-rng-fixture.c tests/unit/test-rng-fixture.h \
+	$(UNIT_HELPERS)
+check_PROGRAMS += tests/unit/test-rng tests/unit/test-rng-hostile
+TESTS += tests/unit/test-rng tests/unit/test-rng-hostile
+tests_unit_test_rng_SOURCES = tests/unit/test-rng.c $(RNG_FIXTURE)
+tests_unit_test_rng_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_rng_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_rng_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_rng_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_rng_hostile_SOURCES = tests/unit/test-rng-hostile.c \
+	$(RNG_FIXTURE)
+tests_unit_test_rng_hostile_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_rng_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_rng_hostile_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_rng_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+CONSOLE_FIXTURE = tests/unit/test-console-fixture.c \
+	tests/unit/test-console-fixture.h $(UNIT_HELPERS)
+check_PROGRAMS += tests/unit/test-console tests/unit/test-console-hostile
+TESTS += tests/unit/test-console tests/unit/test-console-hostile
+tests_unit_test_console_SOURCES = tests/unit/test-console.c \
+	$(CONSOLE_FIXTURE)
+tests_unit_test_console_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_console_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_console_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_console_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_console_hostile_SOURCES = tests/unit/test-console-hostile.c \
+	$(CONSOLE_FIXTURE)
+tests_unit_test_console_hostile_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_console_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_console_hostile_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_console_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# The vhost-user front-end (backends/vhost-user): message codec, socket layer
+# (a socketpair plays the back-end), shadow virtqueues.
+VHOST_USER_UNIT = tests/unit/test-vhost-user-msg \
+	tests/unit/test-vhost-user-conn tests/unit/test-vhost-user-shadow
+check_PROGRAMS += $(VHOST_USER_UNIT)
+TESTS += $(VHOST_USER_UNIT)
+VHOST_USER_UNIT_LDADD = backends/libbackends-san.a src/libcore-san.a \
+	$(CMOCKA_LIBS) $(URING_LIBS) -lpthread
+tests_unit_test_vhost_user_msg_SOURCES = tests/unit/test-vhost-user-msg.c
+tests_unit_test_vhost_user_msg_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_vhost_user_msg_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vhost_user_msg_LDADD = $(VHOST_USER_UNIT_LDADD)
+tests_unit_test_vhost_user_msg_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_vhost_user_conn_SOURCES = tests/unit/test-vhost-user-conn.c
+tests_unit_test_vhost_user_conn_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_vhost_user_conn_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vhost_user_conn_LDADD = $(VHOST_USER_UNIT_LDADD)
+tests_unit_test_vhost_user_conn_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_vhost_user_shadow_SOURCES = \
+	tests/unit/test-vhost-user-shadow.c
+tests_unit_test_vhost_user_shadow_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_vhost_user_shadow_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vhost_user_shadow_LDADD = $(VHOST_USER_UNIT_LDADD)
+tests_unit_test_vhost_user_shadow_LDFLAGS = $(UNIT_LINK_FLAGS)

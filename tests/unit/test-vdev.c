@@ -318,6 +318,33 @@ static void test_activate_failure(void **state)
 	assert_null(vdev_pop(&f->vdev, 0));
 }
 
+static void count_live(void *opaque, struct vdev *vdev)
+{
+	struct fake *f = opaque;
+
+	assert_ptr_equal(vdev, &f->vdev);
+	f->lives++;
+}
+
+/* The platform hears of DRIVER_OK once per bring-up, not of a failed one. */
+static void test_live_notifier(void **state)
+{
+	struct fake *f = *state;
+
+	vdev_set_live_notifier(&f->vdev, count_live, f);
+	fake_bring_up(f);
+	assert_int_equal(f->lives, 1);
+	vdev_set_status(&f->vdev, 0);
+	fake_bring_up(f);
+	assert_int_equal(f->lives, 2);
+	vdev_set_status(&f->vdev, 0);
+	f->activate_rc = -EIO;
+	fake_negotiate(f, ~0ull);
+	fake_queue_setup(f, 0);
+	fake_status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(f->lives, 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
 
 int main(void)
@@ -338,6 +365,7 @@ int main(void)
 		T(test_queue_disable_before_driver_ok),
 		T(test_validate_features_refusal),
 		T(test_activate_failure),
+		T(test_live_notifier),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@ struct fake {
 	int validate_rc, activate_rc;
 	uint64_t validated;
 	unsigned validates, activations, resets, notifies, config_writes;
+	unsigned lives; /* vdev_live_fn calls */
 	uint32_t written_off, written_len;
 	bool hold; /* queue_notify keeps what it pops */
 	struct vq_elem *held[HELD_MAX];

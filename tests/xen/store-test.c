@@ -68,13 +68,13 @@ static const struct xensim_libxl_dev disk2 = {
 
 #define ATTACH_DISK1                                                          \
 	"attach 1 51712 virtio_disk id=2 base=0x2000000 irq=33 grant=0 ro=0 " \
-	"target=/tmp/d1.img state=2"
+	"target=/tmp/d1.img state=1"
 #define ATTACH_DISK2                                                          \
 	"attach 2 51712 virtio_disk id=2 base=0x2000000 irq=33 grant=0 ro=1 " \
-	"target=/tmp/d2.img state=2"
+	"target=/tmp/d2.img state=1"
 #define ATTACH_VIRTIO1                                                        \
 	"attach 1 0 virtio id=26 base=0x2000200 irq=34 grant=1 ro=0 target= " \
-	"state=2"
+	"state=1"
 
 static int setup(void **state)
 {
@@ -202,21 +202,21 @@ static void finish(struct fx *f, unsigned nlog)
 	assert_int_equal(xensim_misuse_count(f->h, XENSIM_MISUSE_ANY), 0);
 }
 
-static void add_connected(struct fx *f, const struct xensim_libxl_dev *d,
-			  unsigned n, const char *line)
+static void add_served(struct fx *f, const struct xensim_libxl_dev *d,
+		       unsigned n, const char *line)
 {
 	assert_int_equal(xensim_libxl_add(f->h, d), 0);
-	expect(f, be(d, "state"), "4");
+	expect(f, be(d, "state"), "2");
 	expect(f, log_path(n), line);
 }
 
-/* A 4.17 disk: InitWait before attach (the line says state=2), then 4. */
+/* A 4.17 disk: attached while Initialising (the line says state=1), then InitWait. */
 static void test_disk_417(void **state)
 {
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
 	expect_absent(f, be(&disk1, "error"));
 	finish(f, 1);
 	expect(f, be(&disk1, "state"), "6"); /* store_free() */
@@ -227,7 +227,7 @@ static void test_virtio_418(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &virtio1, 0, ATTACH_VIRTIO1);
+	add_served(f, &virtio1, 0, ATTACH_VIRTIO1);
 	finish(f, 1);
 	expect(f, be(&virtio1, "state"), "6");
 }
@@ -239,7 +239,7 @@ static void test_existing_devices_at_start(void **state)
 
 	assert_int_equal(xensim_libxl_add(f->h, &disk1), 0);
 	spawn(f, -1);
-	expect(f, be(&disk1, "state"), "4");
+	expect(f, be(&disk1, "state"), "2");
 	expect(f, log_path(0), ATTACH_DISK1);
 	finish(f, 1);
 }
@@ -250,9 +250,9 @@ static void test_two_guests_three_devices(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
-	add_connected(f, &virtio1, 1, ATTACH_VIRTIO1);
-	add_connected(f, &disk2, 2, ATTACH_DISK2);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &virtio1, 1, ATTACH_VIRTIO1);
+	add_served(f, &disk2, 2, ATTACH_DISK2);
 	finish(f, 3);
 	expect(f, be(&disk1, "state"), "6");
 	expect(f, be(&virtio1, "state"), "6");
@@ -265,7 +265,7 @@ static void test_only_domid(void **state)
 
 	spawn(f, 2);
 	assert_int_equal(xensim_libxl_add(f->h, &disk1), 0);
-	add_connected(f, &disk2, 0, ATTACH_DISK2);
+	add_served(f, &disk2, 0, ATTACH_DISK2);
 	/* disk1's events came first, on the same handle. */
 	expect(f, be(&disk1, "state"), "1");
 	expect_absent(f, log_path(1));
@@ -287,12 +287,12 @@ static void test_attach_failure(void **state)
 	expect(f, be(&bad, "error"), "19 fake: devid 13 refuses");
 	expect(f, log_path(0),
 	       "attach 1 13 virtio_disk id=2 base=0x2000000 irq=33 grant=0 "
-	       "ro=0 target=/tmp/d1.img state=2");
+	       "ro=0 target=/tmp/d1.img state=1");
 	/* Removal: Closed again at once, and nothing to detach. */
 	assert_int_equal(xensim_libxl_close(f->h, &bad), 0);
 	expect(f, be(&bad, "state"), "6");
 	assert_int_equal(xensim_libxl_remove(f->h, &bad), 0);
-	add_connected(f, &disk2, 1, ATTACH_DISK2);
+	add_served(f, &disk2, 1, ATTACH_DISK2);
 	finish(f, 2);
 	expect_absent(f, BACKEND "/virtio_disk/1");
 }
@@ -312,7 +312,7 @@ static void test_bad_base_refused(void **state)
 	assert_non_null(strstr(v, "base"));
 	assert_int_equal(strncmp(v, "22 ", 3), 0);
 	free(v);
-	add_connected(f, &disk2, 0, ATTACH_DISK2);
+	add_served(f, &disk2, 0, ATTACH_DISK2);
 	finish(f, 1);
 	expect(f, be(&bad, "state"), "6");
 }
@@ -340,11 +340,11 @@ static void test_incomplete_device_waits(void **state)
 		assert_int_equal(xensim_xs_write(f->h, be(&disk1, nodes[i][0]),
 						 nodes[i][1]),
 				 0);
-	add_connected(f, &disk2, 0, ATTACH_DISK2);
+	add_served(f, &disk2, 0, ATTACH_DISK2);
 	expect(f, be(&disk1, "state"), "1");
 	assert_int_equal(xensim_xs_write(f->h, be(&disk1, "base"), "33554432"),
 			 0);
-	expect(f, be(&disk1, "state"), "4");
+	expect(f, be(&disk1, "state"), "2");
 	expect(f, log_path(1), ATTACH_DISK1);
 	finish(f, 2);
 }
@@ -355,7 +355,7 @@ static void test_close_detaches(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
 	assert_int_equal(xensim_libxl_close(f->h, &disk1), 0);
 	expect(f, be(&disk1, "state"), "6");
 	expect(f, log_path(1), "detach 1 51712");
@@ -371,7 +371,7 @@ static void test_removed_detaches(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &virtio1, 0, ATTACH_VIRTIO1);
+	add_served(f, &virtio1, 0, ATTACH_VIRTIO1);
 	assert_int_equal(xensim_libxl_remove(f->h, &virtio1), 0);
 	expect(f, log_path(1), "detach 1 0");
 	finish(f, 2);
@@ -383,11 +383,11 @@ static void test_change_after_attach_ignored(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
 	assert_int_equal(xensim_xs_write(f->h, be(&disk1, "base"), "33555968"),
 			 0);
-	add_connected(f, &disk2, 1, ATTACH_DISK2);
-	expect(f, be(&disk1, "state"), "4");
+	add_served(f, &disk2, 1, ATTACH_DISK2);
+	expect(f, be(&disk1, "state"), "2");
 	finish(f, 2);
 }
 
@@ -397,14 +397,14 @@ static void test_domain_destroyed(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
-	add_connected(f, &virtio1, 1, ATTACH_VIRTIO1);
-	add_connected(f, &disk2, 2, ATTACH_DISK2);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &virtio1, 1, ATTACH_VIRTIO1);
+	add_served(f, &disk2, 2, ATTACH_DISK2);
 	assert_int_equal(xensim_domain_destroy(f->h, 1), 0);
 	expect(f, log_path(3), "gone 1");
 	expect(f, be(&disk1, "state"), "6");
 	expect(f, be(&virtio1, "state"), "6");
-	expect(f, be(&disk2, "state"), "4");
+	expect(f, be(&disk2, "state"), "2");
 	assert_int_equal(xensim_domain_destroy(f->h, 2), 0);
 	expect(f, log_path(4), "gone 2");
 	finish(f, 5);
@@ -416,7 +416,7 @@ static void test_domain_gone_after_removal(void **state)
 	struct fx *f = *state;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
 	assert_int_equal(xensim_libxl_close(f->h, &disk1), 0);
 	expect(f, log_path(1), "detach 1 51712");
 	assert_int_equal(xensim_libxl_remove(f->h, &disk1), 0);
@@ -434,7 +434,7 @@ static void test_closing_unknown_device(void **state)
 	assert_int_equal(xensim_libxl_close(f->h, &disk1), 0);
 	spawn(f, -1);
 	expect(f, be(&disk1, "state"), "6");
-	add_connected(f, &disk2, 0, ATTACH_DISK2);
+	add_served(f, &disk2, 0, ATTACH_DISK2);
 	finish(f, 1);
 }
 
@@ -445,7 +445,7 @@ static void test_transaction_retried(void **state)
 	int status;
 
 	spawn(f, -1);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
 	/*
 	 * Let the client drain the add's events (a pause too short only
 	 * weakens the test), so that the five failures land on the two
@@ -478,7 +478,7 @@ static void test_junk_paths_ignored(void **state)
 	spawn(f, -1);
 	for (size_t i = 0; i < ARRAY_SIZE(junk); i++)
 		assert_int_equal(xensim_xs_write(f->h, junk[i], "1"), 0);
-	add_connected(f, &disk1, 0, ATTACH_DISK1);
+	add_served(f, &disk1, 0, ATTACH_DISK1);
 	for (size_t i = 0; i < ARRAY_SIZE(junk); i++)
 		expect(f, junk[i], "1");
 	expect(f, BACKEND "/virtio_disk/1/7/state", "");

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A vhost-user front-end as a device backend: the guest sees an ordinary
+ * virtio device (its type, features and configuration come from the
+ * back-end), and an external daemon behind a unix socket (vhost-user.rst)
+ * does the work, on shadow virtqueues in memory we share with it
+ * (vu-shadow.h), since Xen guest memory cannot be passed as a descriptor.
+ *
+ * The back-end must be there when the device is created: its features and
+ * configuration are what the guest is offered. If it goes away later, the
+ * device goes to DEVICE_NEEDS_RESET with a log line, the front-end tries to
+ * reconnect (with backoff, in the event loop), and the device works again
+ * once the back-end is back and the guest has reset it. A back-end that
+ * comes back offering less than before is refused until it offers as much.
+ *
+ * Control-path exchanges (connect, DRIVER_OK, reset, configuration writes)
+ * wait for the back-end's reply for at most timeout_ms; the data path never
+ * waits: kicks and calls are eventfds in the event loop.
+ */
+#ifndef XVDM_VHOST_USER_H
+#define XVDM_VHOST_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+
+struct evloop;
+struct vdev;
+struct vdev_params;
+struct vu_dev;
+
+/* Defaults. */
+#define VU_QUEUE_SIZE 128     /* QueueNumMax, and slots per queue */
+#define VU_QUEUE_SIZE_MAX 512 /* shadow rings stay within 1024 */
+#define VU_MAX_QUEUES 16
+#define VU_TIMEOUT_MS 1000
+#define VU_RECONNECT_MIN_MS 100
+#define VU_RECONNECT_MAX_MS 5000
+
+struct vu_params {
+	const char *path;    /* the back-end's unix socket */
+	uint32_t device_id;  /* VIRTIO_ID_*: what the guest expects */
+	uint16_t num_queues; /* request queues; 0: 1 */
+	uint16_t queue_size; /* power of two <= VU_QUEUE_SIZE_MAX; 0: default */
+	int timeout_ms;	     /* 0: VU_TIMEOUT_MS */
+	uint32_t reconnect_min_ms; /* 0: VU_RECONNECT_MIN_MS */
+	uint32_t reconnect_max_ms; /* 0: VU_RECONNECT_MAX_MS */
+};
+
+/* True when the front-end serves device_id (virtio-blk today). */
+bool vu_supports(uint32_t device_id);
+
+/*
+ * Connects, negotiates and creates the device. vp supplies mem, logger,
+ * domid, name and the transport's features. On error -errno and a message
+ * naming the socket and the reason in err.
+ */
+int vu_dev_new(const struct vu_params *p, const struct vdev_params *vp,
+	       struct evloop *loop, struct vu_dev **out, char *err,
+	       size_t err_len) must_check;
+/* Resets the device, disconnects and frees it. NULL-safe. */
+void vu_dev_free(struct vu_dev *d);
+struct vdev *vu_dev_vdev(struct vu_dev *d);
+/* True while a back-end is connected (for tests and status). */
+bool vu_dev_connected(const struct vu_dev *d);
+
+#endif

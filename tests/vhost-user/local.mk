@@ -1,0 +1,49 @@
+# The vhost-user front-end end to end, in one process, against a real
+# qemu-storage-daemon (skipped when it is not installed), and
+# `make bench-vhost-user`: its throughput against our own blk backend.
+check_PROGRAMS += tests/vhost-user/test-vhost-user-qsd
+TESTS += tests/vhost-user/test-vhost-user-qsd
+VHOST_USER_QSD = tests/vhost-user/qsd.c tests/vhost-user/qsd.h
+VHOST_USER_HARNESS = tests/vhost-user/vu-harness.c \
+	tests/vhost-user/vu-harness.h $(VHOST_USER_QSD)
+VHOST_USER_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends \
+	-I$(top_srcdir)/tests/guest -I$(top_srcdir)/tests/vhost-user
+tests_vhost_user_test_vhost_user_qsd_SOURCES = \
+	tests/vhost-user/test-vhost-user-qsd.c $(VHOST_USER_HARNESS)
+tests_vhost_user_test_vhost_user_qsd_CPPFLAGS = $(VHOST_USER_TEST_CPPFLAGS)
+tests_vhost_user_test_vhost_user_qsd_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) \
+	$(CMOCKA_CFLAGS) $(URING_CFLAGS)
+tests_vhost_user_test_vhost_user_qsd_LDADD = tests/guest/libguest.a \
+	backends/libbackends-san.a src/libcore-san.a \
+	$(URING_LIBS) $(CMOCKA_LIBS)
+tests_vhost_user_test_vhost_user_qsd_LDFLAGS = $(SAN_CFLAGS)
+
+# The daemon under the simulated Xen: a 4.18 generic device on vhost-user.
+check_PROGRAMS += tests/vhost-user/test-vhost-user-daemon
+TESTS += tests/vhost-user/test-vhost-user-daemon
+tests_vhost_user_test_vhost_user_daemon_SOURCES = \
+	tests/vhost-user/test-vhost-user-daemon.c $(VHOST_USER_QSD)
+tests_vhost_user_test_vhost_user_daemon_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/tests/daemon -I$(top_srcdir)/tests/vhost-user
+tests_vhost_user_test_vhost_user_daemon_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_vhost_user_test_vhost_user_daemon_LDADD = $(DAEMON_TEST_LIBS)
+tests_vhost_user_test_vhost_user_daemon_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_vhost_user_test_vhost_user_daemon_DEPENDENCIES = \
+	$(DAEMON_TEST_DEPS)
+
+# Measured code runs without sanitizers: plain libraries, own driver copies.
+check_PROGRAMS += tests/vhost-user/vu-bench
+tests_vhost_user_vu_bench_SOURCES = tests/vhost-user/vu-bench.c \
+	$(VHOST_USER_HARNESS) tests/guest/gpa-pool.c \
+	tests/guest/vring-driver.c tests/guest/virtio-mmio-driver.c \
+	tests/guest/virtio-blk-driver.c tests/guest/virtio-blk-sync.c
+tests_vhost_user_vu_bench_CPPFLAGS = $(VHOST_USER_TEST_CPPFLAGS)
+tests_vhost_user_vu_bench_CFLAGS = $(AM_CFLAGS) $(URING_CFLAGS)
+tests_vhost_user_vu_bench_LDADD = backends/libbackends.a src/libcore.a \
+	$(URING_LIBS)
+
+# make bench-vhost-user [VU_BENCH_SECONDS=2]
+bench-vhost-user: tests/vhost-user/vu-bench
+	tests/vhost-user/vu-bench $(VU_BENCH_SECONDS)
+
+.PHONY: bench-vhost-user
