@@ -28,6 +28,8 @@ static const struct cfg_key keys[] = {
 	{ "device", "console", CFG_STRING, 3, 4100, NULL },
 	/* vhost-user: the back-end's unix socket (sun_path holds 107 bytes) */
 	{ "device", "vhost-user", CFG_PATH, 1, 107, NULL },
+	/* vhost-user virtio-fs: the tag the guest mounts */
+	{ "device", "vhost-user-tag", CFG_STRING, 1, 36, NULL },
 };
 
 const struct cfg_schema daemon_cfg_schema = {

@@ -32,7 +32,6 @@ struct vdev_params;
 struct vu_dev;
 
 /* Defaults. */
-#define VU_QUEUE_SIZE 128     /* QueueNumMax, and slots per queue */
 #define VU_QUEUE_SIZE_MAX 512 /* shadow rings stay within 1024 */
 #define VU_MAX_QUEUES 16
 #define VU_TIMEOUT_MS 1000
@@ -43,13 +42,15 @@ struct vu_params {
 	const char *path;    /* the back-end's unix socket */
 	uint32_t device_id;  /* VIRTIO_ID_*: what the guest expects */
 	uint16_t num_queues; /* request queues; 0: 1 */
-	uint16_t queue_size; /* power of two <= VU_QUEUE_SIZE_MAX; 0: default */
-	int timeout_ms;	     /* 0: VU_TIMEOUT_MS */
+	/* A power of two <= VU_QUEUE_SIZE_MAX; 0: the type's (blk 128, fs 64) */
+	uint16_t queue_size;
+	const char *tag; /* virtio-fs: the tag to mount; NULL: "virtiofs" */
+	int timeout_ms;	 /* 0: VU_TIMEOUT_MS */
 	uint32_t reconnect_min_ms; /* 0: VU_RECONNECT_MIN_MS */
 	uint32_t reconnect_max_ms; /* 0: VU_RECONNECT_MAX_MS */
 };
 
-/* True when the front-end serves device_id (virtio-blk today). */
+/* True when the front-end serves device_id (virtio-blk, virtio-fs). */
 bool vu_supports(uint32_t device_id);
 
 /*

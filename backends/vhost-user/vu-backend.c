@@ -7,6 +7,7 @@
  *	vhost-user = /run/vhost/disk0.sock
  *	queues = 1			# optional
  *	queue-size = 128		# optional, <= 512
+ *	vhost-user-tag = shared		# virtio-fs: the tag to mount
  *
  * The registry picks it by that key (backend_find_for()), whatever the
  * device's type. A device the toolstack marks read-only is only served by a
@@ -47,6 +48,7 @@ static int vu_create(const struct backend_spec *spec, struct vdev **out,
 		.device_id = spec->device_id,
 		.num_queues = (uint16_t)cfg_get_int(o, "queues", 1),
 		.queue_size = (uint16_t)cfg_get_int(o, "queue-size", 0),
+		.tag = cfg_get_string(o, "vhost-user-tag", NULL),
 	};
 	struct vdev_params vp = {
 		.mem = spec->mem,

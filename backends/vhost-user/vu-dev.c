@@ -179,29 +179,35 @@ static bool is_pow2(unsigned n)
 static int check_params(const struct vu_params *p, char *err, size_t err_len)
 {
 	const char *path = p->path ? p->path : "";
+	const struct vu_type *t = vu_type_find(p->device_id);
 
 	if (!*path || strlen(path) >= sizeof(((struct vu_dev *)0)->path)) {
 		snprintf(err, err_len,
-			 "vhost-user: socket path \"%s\" empty "
-			 "or too long",
+			 "vhost-user: socket path \"%s\" empty or too long",
 			 path);
 		return -EINVAL;
 	}
-	if (!vu_type_find(p->device_id)) {
+	if (!t) {
 		snprintf(err, err_len,
-			 "vhost-user %s: virtio device id %u "
-			 "not supported",
+			 "vhost-user %s: virtio device id %u not supported",
 			 path, p->device_id);
 		return -ENOTSUP;
 	}
-	if (p->num_queues > VU_MAX_QUEUES ||
+	if (p->num_queues + t->extra_queues > VU_MAX_QUEUES ||
 	    (p->queue_size &&
 	     (!is_pow2(p->queue_size) || p->queue_size > VU_QUEUE_SIZE_MAX))) {
 		snprintf(err, err_len,
-			 "vhost-user %s: %u queues of %u: at "
-			 "most %u queues of a power of two <= %u",
-			 path, p->num_queues, p->queue_size, VU_MAX_QUEUES,
-			 VU_QUEUE_SIZE_MAX);
+			 "vhost-user %s: %u queues of %u: at most %u queues "
+			 "of a power of two <= %u",
+			 path, p->num_queues, p->queue_size,
+			 VU_MAX_QUEUES - t->extra_queues, VU_QUEUE_SIZE_MAX);
+		return -EINVAL;
+	}
+	if (p->tag && strlen(p->tag) > sizeof(((struct vu_dev *)0)->tag)) {
+		snprintf(err, err_len,
+			 "vhost-user %s: tag \"%s\" longer "
+			 "than 36 bytes",
+			 path, p->tag);
 		return -EINVAL;
 	}
 	return 0;
@@ -209,8 +215,10 @@ static int check_params(const struct vu_params *p, char *err, size_t err_len)
 
 static struct vu_dev *alloc_dev(const struct vu_params *p, struct evloop *loop)
 {
+	const struct vu_type *t = vu_type_find(p->device_id);
 	struct vu_dev *d = calloc(1, sizeof(*d));
-	uint16_t nq = p->num_queues ? p->num_queues : 1;
+	uint16_t nq = (uint16_t)((p->num_queues ? p->num_queues : 1) +
+				 t->extra_queues);
 
 	if (!d)
 		return NULL;
@@ -219,7 +227,7 @@ static struct vu_dev *alloc_dev(const struct vu_params *p, struct evloop *loop)
 		free(d);
 		return NULL;
 	}
-	d->type = vu_type_find(p->device_id);
+	d->type = t;
 	d->loop = loop;
 	snprintf(d->path, sizeof(d->path), "%s", p->path);
 	d->timeout_ms = p->timeout_ms ? p->timeout_ms : VU_TIMEOUT_MS;
@@ -228,7 +236,9 @@ static struct vu_dev *alloc_dev(const struct vu_params *p, struct evloop *loop)
 	d->reconnect_max_ms =
 		p->reconnect_max_ms ? p->reconnect_max_ms : VU_RECONNECT_MAX_MS;
 	d->num_queues = nq;
-	d->queue_size = p->queue_size ? p->queue_size : VU_QUEUE_SIZE;
+	d->queue_size = p->queue_size ? p->queue_size : t->queue_size;
+	/* Not NUL-terminated when full (virtio 1.2 §5.11.4). */
+	strncpy(d->tag, p->tag ? p->tag : "virtiofs", sizeof(d->tag));
 	d->sock = -1;
 	for (unsigned i = 0; i < nq; i++) {
 		d->q[i] = (struct vu_queue){ .dev = d, .idx = i };
@@ -284,6 +294,12 @@ int vu_dev_new(const struct vu_params *p, const struct vdev_params *vp,
 		vu_dev_free(d);
 		return rc;
 	}
+	log_info(&d->vdev.log,
+		 "vhost-user back-end %s: %u queue(s) of %u, %s descriptors, "
+		 "protocol features %#llx",
+		 d->path, d->num_queues, d->queue_size,
+		 d->shadow->q[0].indirect ? "indirect" : "direct",
+		 (unsigned long long)d->protocol);
 	*out = d;
 	return 0;
 }

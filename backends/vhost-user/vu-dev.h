@@ -23,18 +23,24 @@ struct evloop_timer;
 /* What the front-end does differently per device type. */
 struct vu_type {
 	const struct vdev_ops *ops;
-	uint32_t config_len;	    /* bytes asked for with GET_CONFIG */
+	uint32_t config_len; /* bytes of configuration space */
+	/*
+	 * true: the configuration comes from the back-end (GET_CONFIG);
+	 * false: the front-end makes it up (virtio-fs: tag and queues).
+	 */
+	bool backend_config;
 	uint64_t device_features;   /* back-end bits we may offer */
 	uint64_t readonly_features; /* what makes it read-only; 0: never */
+	uint16_t queue_size;	    /* default QueueNumMax, slots per queue */
+	uint16_t extra_queues;	    /* rings besides the request queues */
 	uint32_t slot_bytes;	    /* bounce buffer per request */
 	/*
-	 * Bounds requests to slot_bytes: adds features and clamps config
-	 * fields (little-endian) so the guest never builds a larger one;
-	 * returns the iovecs per request that then fit. num_queues: what we
-	 * serve, to be shown in the configuration.
+	 * Bounds requests to slot_bytes: adds features and fills or clamps
+	 * config fields (little-endian) so the guest never builds a larger
+	 * one; returns the iovecs per request that then fit.
 	 */
-	uint16_t (*limit)(uint64_t *features, uint8_t *config,
-			  uint32_t slot_bytes, uint16_t num_queues);
+	uint16_t (*limit)(const struct vu_dev *d, uint64_t *features,
+			  uint8_t *config);
 	/*
 	 * Completes a request we cannot forward (larger than a slot) with
 	 * the type's error, setting *written; false when it cannot even be
@@ -62,9 +68,10 @@ struct vu_dev {
 	char path[108];
 	int timeout_ms;
 	uint32_t reconnect_min_ms, reconnect_max_ms;
-	uint16_t num_queues;
+	uint16_t num_queues; /* rings: request queues and extra ones */
 	uint16_t queue_size;
 	uint16_t max_iov;
+	char tag[36]; /* virtio-fs: what the guest mounts, NUL-padded */
 	uint8_t config[VU_CONFIG_MAX];
 	uint64_t offered;     /* back-end feature bits the guest was offered */
 	uint64_t guest_offer; /* ... with the limits' bits: what vdev offers */

@@ -128,8 +128,9 @@ static int negotiate(struct vu_dev *d, char *err, size_t err_len)
 }
 
 /*
- * The device configuration and the back-end's feature bits we may offer
- * (be_bits), then both limited as the guest will see them.
+ * The device configuration (the back-end's, or made up by the type) and the
+ * back-end's feature bits we may offer (be_bits), then both limited as the
+ * guest will see them.
  */
 static int fetch_config(struct vu_dev *d, uint8_t *config, uint64_t *be_bits,
 			uint64_t *guest_bits, uint16_t *max_iov, char *err,
@@ -139,22 +140,24 @@ static int fetch_config(struct vu_dev *d, uint8_t *config, uint64_t *be_bits,
 	struct vu_msg m, r;
 	int rc;
 
-	if (!has_protocol(d, VU_PROTOCOL_F_CONFIG)) {
-		snprintf(err, err_len,
-			 "no CONFIG protocol feature: nothing "
-			 "to show the guest as configuration");
-		return -ENOTSUP;
-	}
-	rc = vu_msg_config(&m, VU_GET_CONFIG, 0, t->config_len, NULL);
-	if (!rc)
-		rc = vu_link_call(d, &m, NULL, 0, &r, err, err_len);
-	if (rc)
-		return rc;
 	memset(config, 0, VU_CONFIG_MAX);
-	memcpy(config, r.p.config.data, t->config_len);
+	if (t->backend_config) {
+		if (!has_protocol(d, VU_PROTOCOL_F_CONFIG)) {
+			snprintf(err, err_len,
+				 "no CONFIG protocol feature: nothing to "
+				 "show the guest as configuration");
+			return -ENOTSUP;
+		}
+		rc = vu_msg_config(&m, VU_GET_CONFIG, 0, t->config_len, NULL);
+		if (!rc)
+			rc = vu_link_call(d, &m, NULL, 0, &r, err, err_len);
+		if (rc)
+			return rc;
+		memcpy(config, r.p.config.data, t->config_len);
+	}
 	*be_bits = d->be_features & t->device_features;
 	*guest_bits = *be_bits;
-	*max_iov = t->limit(guest_bits, config, t->slot_bytes, d->num_queues);
+	*max_iov = t->limit(d, guest_bits, config);
 	return 0;
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The physical limit: the bench's workload issued straight on the image
- * from this one process, with the same offsets and sizes, buffered like the
- * daemon's I/O. Queue depth 1 uses preadv/pwritev (the cheapest way to do
- * one request at a time); deeper queues use io_uring, kept full the way
- * the guest keeps its ring full (reap what completed, refill, one submit).
+ * from this one process, with the same sizes and offset pattern, buffered
+ * like the daemon's I/O. Queue depth 1 uses preadv/pwritev (the cheapest
+ * way to do one request at a time); deeper queues use io_uring, kept full
+ * the way the guest keeps its ring full (reap what completed, refill, one
+ * submit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -145,7 +146,7 @@ int bench_host_run(const char *path, uint64_t size, const struct bench_wl *wl,
 	c->syscalls = c->task_ms = c->ctxsw = c->instructions = c->cpu_s = -1;
 	if (wl->qd > BENCH_MAX_QD || wl->bs > BENCH_MAX_BS || size < wl->bs)
 		return -EINVAL;
-	/* Same offsets as the guest: the same generator, the same seed. */
+	/* Offsets from the generator and seed the guest starts with. */
 	h.rng = 0x5eedull ^ (1ull << 32);
 	h.buf = aligned_alloc(4096, (size_t)BENCH_MAX_QD * BENCH_MAX_BS);
 	h.fd = open(path, O_RDWR | O_CLOEXEC);

@@ -152,6 +152,11 @@ static void print_table(const struct bench_env *env,
 	}
 }
 
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
 static void print_notes(const struct bench_env *env,
 			const struct bench_result *r, unsigned n,
 			const struct bench_nb *nb, const char *notes)
@@ -179,12 +184,14 @@ static void print_notes(const struct bench_env *env,
 		       "%7.1f us  p99 %7.1f us\n",
 		       nb->alone.p50, nb->alone.p99);
 		printf("  dom12 next to dom11's QD32 on the slow disk: p50 "
-		       "%7.1f us  p99 %7.1f us  (p99 x%.2f)\n",
-		       nb->with.p50, nb->with.p99,
-		       nb->alone.p99 > 0 ? nb->with.p99 / nb->alone.p99 : 0);
+		       "%7.1f us  p99 %7.1f us\n",
+		       nb->with.p50, nb->with.p99);
 		printf("  dom12 alone again:                           p50 "
 		       "%7.1f us  p99 %7.1f us\n",
 		       nb->after.p50, nb->after.p99);
+		printf("  p99 with the slow neighbour / mean p99 alone: x%.2f\n",
+		       ratio(nb->with.p99,
+			     (nb->alone.p99 + nb->after.p99) / 2));
 		printf("  dom11 meanwhile: %.0f IOPS, p50 %.1f ms, "
 		       "max %.1f ms\n",
 		       nb->slow_iops, nb->slow.p50 / 1e3, nb->slow.max / 1e3);

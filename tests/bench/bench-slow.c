@@ -12,6 +12,7 @@
  * target would do too, but needs dm-mod in the kernel, which a container
  * or a small VM often lacks; loop and the block cgroup are more common.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -116,6 +117,27 @@ static int loop_attach(struct throttle *t, const char *backing, char *why,
 	return rc;
 }
 
+/*
+ * A bench killed with its daemon (Ctrl-C reaches the whole process group)
+ * leaves its cgroup behind, empty: rmdir takes it, and fails harmlessly on
+ * one that still has a process.
+ */
+static void remove_stale(const char *root)
+{
+	char path[320];
+	struct dirent *e;
+	DIR *d = opendir(root);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "xvdm-bench-", 11)) {
+			snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
+			(void)rmdir(path);
+		}
+	closedir(d);
+}
+
 /* Moves pid into a new block cgroup that limits the loop device. */
 static int cgroup_throttle(struct throttle *t, pid_t pid, char *why, size_t len)
 {
@@ -132,6 +154,7 @@ static int cgroup_throttle(struct throttle *t, pid_t pid, char *why, size_t len)
 			 CG_V1);
 		return -ENOENT;
 	}
+	remove_stale(v1 ? CG_V1 : CG_V2);
 	snprintf(t->cg, sizeof(t->cg), "%s/xvdm-bench-%d", v1 ? CG_V1 : CG_V2,
 		 (int)getpid());
 	if (!v1)

@@ -159,9 +159,11 @@ tests_unit_test_console_hostile_LDADD = $(BACKEND_UNIT_LDADD)
 tests_unit_test_console_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 # The vhost-user front-end (backends/vhost-user): message codec, socket layer
-# (a socketpair plays the back-end), shadow virtqueues.
+# (a socketpair plays the back-end), shadow virtqueues, and the handshake and
+# reconnection against a scripted back-end thread.
 VHOST_USER_UNIT = tests/unit/test-vhost-user-msg \
-	tests/unit/test-vhost-user-conn tests/unit/test-vhost-user-shadow
+	tests/unit/test-vhost-user-conn tests/unit/test-vhost-user-shadow \
+	tests/unit/test-vhost-user-dev
 check_PROGRAMS += $(VHOST_USER_UNIT)
 TESTS += $(VHOST_USER_UNIT)
 VHOST_USER_UNIT_LDADD = backends/libbackends-san.a src/libcore-san.a \
@@ -185,3 +187,9 @@ tests_unit_test_vhost_user_shadow_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_unit_test_vhost_user_shadow_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vhost_user_shadow_LDADD = $(VHOST_USER_UNIT_LDADD)
 tests_unit_test_vhost_user_shadow_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_vhost_user_dev_SOURCES = tests/unit/test-vhost-user-dev.c
+tests_unit_test_vhost_user_dev_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_vhost_user_dev_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vhost_user_dev_LDADD = $(VHOST_USER_UNIT_LDADD)
+tests_unit_test_vhost_user_dev_LDFLAGS = $(UNIT_LINK_FLAGS)

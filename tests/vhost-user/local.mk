@@ -1,8 +1,11 @@
 # The vhost-user front-end end to end, in one process, against a real
-# qemu-storage-daemon (skipped when it is not installed), and
+# qemu-storage-daemon and QEMU's virtiofsd (each skipped when not installed),
+# and
 # `make bench-vhost-user`: its throughput against our own blk backend.
-check_PROGRAMS += tests/vhost-user/test-vhost-user-qsd
-TESTS += tests/vhost-user/test-vhost-user-qsd
+VHOST_USER_INPROC = tests/vhost-user/test-vhost-user-qsd \
+	tests/vhost-user/test-vhost-user-fs
+check_PROGRAMS += $(VHOST_USER_INPROC)
+TESTS += $(VHOST_USER_INPROC)
 VHOST_USER_QSD = tests/vhost-user/qsd.c tests/vhost-user/qsd.h
 VHOST_USER_HARNESS = tests/vhost-user/vu-harness.c \
 	tests/vhost-user/vu-harness.h $(VHOST_USER_QSD)
@@ -17,6 +20,14 @@ tests_vhost_user_test_vhost_user_qsd_LDADD = tests/guest/libguest.a \
 	backends/libbackends-san.a src/libcore-san.a \
 	$(URING_LIBS) $(CMOCKA_LIBS)
 tests_vhost_user_test_vhost_user_qsd_LDFLAGS = $(SAN_CFLAGS)
+tests_vhost_user_test_vhost_user_fs_SOURCES = \
+	tests/vhost-user/test-vhost-user-fs.c $(VHOST_USER_HARNESS)
+tests_vhost_user_test_vhost_user_fs_CPPFLAGS = $(VHOST_USER_TEST_CPPFLAGS)
+tests_vhost_user_test_vhost_user_fs_CFLAGS = \
+	$(tests_vhost_user_test_vhost_user_qsd_CFLAGS)
+tests_vhost_user_test_vhost_user_fs_LDADD = \
+	$(tests_vhost_user_test_vhost_user_qsd_LDADD)
+tests_vhost_user_test_vhost_user_fs_LDFLAGS = $(SAN_CFLAGS)
 
 # The daemon under the simulated Xen: a 4.18 generic device on vhost-user.
 check_PROGRAMS += tests/vhost-user/test-vhost-user-daemon

@@ -28,4 +28,17 @@ void qsd_stop(struct qsd *q, int sig);
 /* Is qemu-storage-daemon on PATH? */
 bool qsd_available(void);
 
+/* QEMU's C virtiofsd sharing dir on sock (a vhost-user-fs back-end). */
+struct vfsd {
+	pid_t pid;
+	char sock[108];
+	char dir[128];
+};
+
+#define VFSD_PATH "/usr/lib/qemu/virtiofsd"
+
+bool vfsd_available(void);
+int vfsd_start(struct vfsd *v) must_check;
+void vfsd_stop(struct vfsd *v, int sig);
+
 #endif

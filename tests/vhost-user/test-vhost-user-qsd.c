@@ -341,6 +341,35 @@ static void test_two_queues(void **state)
 	assert_clean(f);
 }
 
+/*
+ * A used entry for a request the back-end was never given (the test writes
+ * it into the shared memory, as a hostile back-end could): the front-end
+ * drops the back-end, the device needs a reset, a new session follows and
+ * the guest's reset brings the disk back.
+ */
+static void test_hostile_used_entry_drops_backend(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t one = 1;
+	struct vu_sq *sq;
+
+	start(f);
+	random_io(f, 50);
+	sq = &f->h->vu->shadow->q[0];
+	assert_int_equal(sq->inflight, 0);
+	sq->used->ring[sq->last_used & (sq->num - 1)].id = 0;
+	sq->used->ring[sq->last_used & (sq->num - 1)].len = 0;
+	__atomic_store_n(&sq->used->idx, (uint16_t)(sq->last_used + 1),
+			 __ATOMIC_RELEASE);
+	assert_int_equal(write(f->h->vu->q[0].call_fd, &one, sizeof(one)), 8);
+	assert_true(vuh_run_until(f->h, vuh_needs_reset, 2000));
+	assert_true(vuh_run_until(f->h, vuh_connected, 5000));
+	assert_int_equal(blkdrv_restart(&f->h->drv), 0);
+	assert_clean(f);
+	random_io(f, 100);
+	verify_disk(f);
+}
+
 /* The back-end must not learn anything outside the shadow memory. */
 static void test_shadow_is_all_it_sees(void **state)
 {
@@ -373,6 +402,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shadow_is_all_it_sees,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_hostile_used_entry_drops_backend, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

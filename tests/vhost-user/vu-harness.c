@@ -91,7 +91,9 @@ static int make_device(struct vuh *h, const struct vuh_params *p, char *err,
 	if (p->socket) {
 		struct vu_params up = {
 			.path = p->socket,
-			.device_id = VIRTIO_ID_BLOCK,
+			.device_id =
+				p->device_id ? p->device_id : VIRTIO_ID_BLOCK,
+			.tag = p->tag,
 			.num_queues = p->num_queues,
 			.queue_size = p->queue_size,
 			.timeout_ms = p->timeout_ms,

@@ -33,6 +33,8 @@ struct vu_dev;
 
 struct vuh_params {
 	const char *socket; /* vhost-user back-end; NULL: our blk on image */
+	uint32_t device_id; /* with socket: VIRTIO_ID_*; 0: block */
+	const char *tag;    /* virtio-fs */
 	const char *image;
 	uint16_t num_queues;
 	uint16_t queue_size;
