@@ -16,6 +16,7 @@
  *   console = pty | unix:<path> | file:<path>   virtio-console
  *   vhost-user = <socket>          an external vhost-user back-end serves
  *                                  the device, whatever its type
+ *   vhost-user-tag = <tag>         virtio-fs over vhost-user: the mount tag
  */
 #ifndef XVDM_DAEMON_CFG_H
 #define XVDM_DAEMON_CFG_H
