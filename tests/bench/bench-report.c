@@ -62,8 +62,10 @@ M(m_load, r->c.cpu_s < 0 || r->c.secs <= 0 ? -1 : 100 * r->c.cpu_s / r->c.secs)
 M(m_exit_us, per_req((double)r->c.exit_ns / 1e3, &r->c))
 M(m_notify_us, r->c.notifies ? r->c.notify_p50 : -1)
 M(m_wait_us, per_req((double)r->c.wait_ns / 1e3, &r->c))
-M(m_sim_us,
-  r->c.reqs ? env->null_exit.p50 *(double)r->c.exits / (double)r->c.reqs : -1)
+M(m_null_us, r->c.null_p50)
+M(m_sim_us, r->c.reqs && r->c.null_p50 >= 0 ?
+		    (r->c.null_p50 * (double)r->c.exits) / (double)r->c.reqs :
+		    -1)
 M(m_added_us, r->wl->qd != 1 || !r->c.reqs ? -1 : r->lat.p50 - m_sim_us(r, env))
 M(m_host_iops, iops(&r->host_c))
 M(m_host_mbps, iops(&r->host_c) * r->wl->bs / 1e6)
@@ -98,6 +100,7 @@ static const struct row rows[] = {
 	{ "guest time in MMIO exits (us)", 1, m_exit_us, "exit_time_us" },
 	{ "QueueNotify exit p50 (us)", 1, m_notify_us, NULL },
 	{ "guest waiting for the irq (us)", 1, m_wait_us, "irq_wait_us" },
+	{ "null round trip p50 (us)", 1, m_null_us, "null_exit_p50_us" },
 	{ "exits x null round trip (us)", 1, m_sim_us, "sim_cost_us" },
 	{ "QD1: p50 - that (us)", 1, m_added_us, NULL },
 	{ "physical limit (same file, this process)", 0, NULL, NULL },
@@ -181,14 +184,14 @@ static void print_notes(const struct bench_env *env,
 		printf("slow neighbour (%s): %s\n",
 		       nb->throttled ? "throttled" : "NOT throttled", nb->how);
 		printf("  dom12 randread-4k QD1 alone:                 p50 "
-		       "%7.1f us  p99 %7.1f us\n",
-		       nb->alone.p50, nb->alone.p99);
+		       "%7.1f us  p99 %7.1f us  max %7.1f us\n",
+		       nb->alone.p50, nb->alone.p99, nb->alone.max);
 		printf("  dom12 next to dom11's QD32 on the slow disk: p50 "
-		       "%7.1f us  p99 %7.1f us\n",
-		       nb->with.p50, nb->with.p99);
+		       "%7.1f us  p99 %7.1f us  max %7.1f us\n",
+		       nb->with.p50, nb->with.p99, nb->with.max);
 		printf("  dom12 alone again:                           p50 "
-		       "%7.1f us  p99 %7.1f us\n",
-		       nb->after.p50, nb->after.p99);
+		       "%7.1f us  p99 %7.1f us  max %7.1f us\n",
+		       nb->after.p50, nb->after.p99, nb->after.max);
 		printf("  p99 with the slow neighbour / mean p99 alone: x%.2f\n",
 		       ratio(nb->with.p99,
 			     (nb->alone.p99 + nb->after.p99) / 2));
@@ -204,9 +207,9 @@ void bench_report(const struct bench_env *env, const struct bench_result *r,
 		  unsigned n, const struct bench_nb *nb, const char *notes)
 {
 	printf("xen-virtio-dm bench%s: virtio-blk, raw %s image, simulated "
-	       "Xen, %u CPUs, %.1f s windows\n",
+	       "Xen, %u CPUs (load average %.2f at start), %.1f s windows\n",
 	       env->smoke ? " (--smoke: tiny, not a measurement)" : "",
-	       env->tmpfs ? "tmpfs" : "NOT tmpfs", env->cpus,
+	       env->tmpfs ? "tmpfs" : "NOT tmpfs", env->cpus, env->load,
 	       env->smoke ? 0 : env->secs);
 	if (n)
 		print_table(env, r, n);
@@ -344,6 +347,8 @@ int bench_write_json(const struct bench_env *env, const struct bench_result *r,
 		env->smoke ? "true" : "false", env->tmpfs ? "true" : "false",
 		env->cpus);
 	jnum(f, env->secs);
+	fputs(", \"loadavg_start\": ", f);
+	jnum(f, env->load);
 	fprintf(f, ", \"perf\": %s, \"strace\": %s, \"instructions\": %s,\n",
 		env->use_perf ? "true" : "false",
 		env->use_strace ? "true" : "false",

@@ -62,14 +62,15 @@ struct bench_pct {
 struct bench_counts {
 	uint64_t reqs;
 	double secs;
-	uint64_t notifies;     /* QueueNotify writes */
-	uint64_t exits;	       /* every MMIO exit of the guest */
-	uint64_t exit_ns;      /* guest time inside exits */
-	uint64_t notify_ns;    /* ... of which QueueNotify writes */
-	double notify_p50;     /* one QueueNotify exit, median (us) */
-	uint64_t wait_ns;      /* guest time waiting for the interrupt */
-	uint64_t irq_edges;    /* rising edges on the SPI */
-	uint64_t irq_sets;     /* set_irq_level calls */
+	uint64_t notifies;  /* QueueNotify writes */
+	uint64_t exits;	    /* every MMIO exit of the guest */
+	uint64_t exit_ns;   /* guest time inside exits */
+	uint64_t notify_ns; /* ... of which QueueNotify writes */
+	double notify_p50;  /* one QueueNotify exit, median (us) */
+	double null_p50;    /* a MagicValue read in the window, median (us) */
+	uint64_t wait_ns;   /* guest time waiting for the interrupt */
+	uint64_t irq_edges; /* rising edges on the SPI */
+	uint64_t irq_sets;  /* set_irq_level calls */
 	uint64_t maps, unmaps; /* foreign map/unmap calls */
 	uint64_t allocs;       /* the daemon's heap allocations */
 	double cpu_s;	       /* daemon utime + stime, /proc/<pid>/stat */
@@ -151,6 +152,7 @@ struct bench_env {
 	double secs; /* per measurement window */
 	bool use_perf, use_strace;
 	struct bench_pct null_exit; /* MagicValue read round trip */
+	double load;		    /* /proc/loadavg before the run */
 	bool perf_instr;
 	const char *json;
 };
