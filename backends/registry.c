@@ -3,6 +3,7 @@
 
 #include "cfg.h"
 #include "registry.h"
+#include "vdev.h"
 
 /* Every backend this build serves; one entry per virtio device id. */
 static const struct backend *const backends[] = {
@@ -27,4 +28,15 @@ const struct backend *backend_find_for(uint32_t device_id,
 	if (options && cfg_get_string(options, "vhost-user", NULL))
 		return &vhost_user_backend;
 	return backend_find(device_id);
+}
+
+struct vdev_params backend_vdev_params(const struct backend_spec *spec)
+{
+	return (struct vdev_params){
+		.mem = spec->mem,
+		.logger = spec->logger,
+		.domid = (int)spec->domid,
+		.name = spec->name,
+		.features = spec->features,
+	};
 }

@@ -48,6 +48,13 @@ struct backend {
 	void (*destroy)(struct vdev *vdev);
 };
 
+/*
+ * The vdev_params every backend starts from: guest memory, logger, names
+ * and the transport's features from spec; the backend adds its ops, queues
+ * and configuration space.
+ */
+struct vdev_params backend_vdev_params(const struct backend_spec *spec);
+
 /* The backends, each defined in its own folder. */
 extern const struct backend blk_backend;
 extern const struct backend rng_backend;

@@ -28,13 +28,7 @@ static int blk_create(const struct backend_spec *spec, struct vdev **out,
 		.num_queues = (uint16_t)cfg_get_int(o, "queues", 1),
 		.queue_size = (uint16_t)cfg_get_int(o, "queue-size", 0),
 	};
-	struct vdev_params vp = {
-		.mem = spec->mem,
-		.logger = spec->logger,
-		.domid = (int)spec->domid,
-		.name = spec->name,
-		.features = spec->features,
-	};
+	struct vdev_params vp = backend_vdev_params(spec);
 	struct blk *b;
 	int rc;
 

@@ -19,13 +19,7 @@ static int console_create(const struct backend_spec *spec, struct vdev **out,
 {
 	const struct cfg_section *o = spec->options;
 	const char *v = cfg_get_string(o, "console", "pty");
-	struct vdev_params vp = {
-		.mem = spec->mem,
-		.logger = spec->logger,
-		.domid = (int)spec->domid,
-		.name = spec->name,
-		.features = spec->features,
-	};
+	struct vdev_params vp = backend_vdev_params(spec);
 	struct console_params p;
 	struct console *c;
 	char where[256];

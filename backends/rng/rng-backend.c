@@ -23,13 +23,7 @@ static int rng_create(const struct backend_spec *spec, struct vdev **out,
 		.source = cfg_get_string(o, "rng-source", NULL),
 		.rate = rate > 0 ? (uint64_t)rate : 0,
 	};
-	struct vdev_params vp = {
-		.mem = spec->mem,
-		.logger = spec->logger,
-		.domid = (int)spec->domid,
-		.name = spec->name,
-		.features = spec->features,
-	};
+	struct vdev_params vp = backend_vdev_params(spec);
 	struct rng *r;
 	int rc;
 

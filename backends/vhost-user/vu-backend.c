@@ -50,13 +50,7 @@ static int vu_create(const struct backend_spec *spec, struct vdev **out,
 		.queue_size = (uint16_t)cfg_get_int(o, "queue-size", 0),
 		.tag = cfg_get_string(o, "vhost-user-tag", NULL),
 	};
-	struct vdev_params vp = {
-		.mem = spec->mem,
-		.logger = spec->logger,
-		.domid = (int)spec->domid,
-		.name = spec->name,
-		.features = spec->features,
-	};
+	struct vdev_params vp = backend_vdev_params(spec);
 	struct vu_dev *d;
 	int rc;
 
