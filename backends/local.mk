@@ -15,7 +15,11 @@ BACKEND_SOURCES = \
 	backends/vhost-user/vu-dev.h backends/vhost-user/vu-link.c \
 	backends/vhost-user/vu-msg.c backends/vhost-user/vu-msg.h \
 	backends/vhost-user/vu-shadow.c backends/vhost-user/vu-shadow.h \
-	backends/vhost-user/vu-type.c
+	backends/vhost-user/vu-type.c \
+	backends/input/input.c backends/input/input.h \
+	backends/input/input-caps.c backends/input/input-backend.c \
+	backends/net/net.c backends/net/net.h backends/net/net-tap.c \
+	backends/net/net-backend.c
 
 # Built with the sanitizers for the tests; the daemon links a plain copy.
 noinst_LIBRARIES += backends/libbackends.a

@@ -7,10 +7,12 @@
 
 /* Every backend this build serves; one entry per virtio device id. */
 static const struct backend *const backends[] = {
-	&blk_backend,
-	&rng_backend,
-	&console_backend,
-	&vhost_user_backend,
+	&blk_backend,	     /* VIRTIO_ID_BLOCK */
+	&net_backend,	     /* VIRTIO_ID_NET */
+	&console_backend,    /* VIRTIO_ID_CONSOLE */
+	&rng_backend,	     /* VIRTIO_ID_RNG */
+	&input_backend,	     /* VIRTIO_ID_INPUT */
+	&vhost_user_backend, /* any type, chosen by configuration */
 };
 
 const struct backend *backend_find(uint32_t device_id)

@@ -60,6 +60,8 @@ extern const struct backend blk_backend;
 extern const struct backend rng_backend;
 extern const struct backend console_backend;
 extern const struct backend vhost_user_backend;
+extern const struct backend net_backend;
+extern const struct backend input_backend;
 
 /* The backend serving device_id, or NULL. */
 const struct backend *backend_find(uint32_t device_id);

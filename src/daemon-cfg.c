@@ -30,6 +30,12 @@ static const struct cfg_key keys[] = {
 	{ "device", "vhost-user", CFG_PATH, 1, 107, NULL },
 	/* vhost-user virtio-fs: the tag the guest mounts */
 	{ "device", "vhost-user-tag", CFG_STRING, 1, 36, NULL },
+	/* virtio-input: the host evdev device; EVIOCGRAB it (default no) */
+	{ "device", "input", CFG_PATH, 1, 4095, NULL },
+	{ "device", "input-grab", CFG_BOOL, 0, 0, NULL },
+	/* virtio-net: tap interface (IFNAMSIZ - 1); MAC aa:bb:cc:dd:ee:ff */
+	{ "device", "tap", CFG_STRING, 1, 15, NULL },
+	{ "device", "mac", CFG_STRING, 17, 17, NULL },
 };
 
 const struct cfg_schema daemon_cfg_schema = {

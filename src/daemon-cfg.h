@@ -14,6 +14,8 @@
  *   rng-source = /dev/hwrng        virtio-rng (default /dev/urandom)
  *   rng-rate = <bytes per second>  virtio-rng, 0: no limit
  *   console = pty | unix:<path> | file:<path>   virtio-console
+ *   tap = <ifname>, mac = <aa:bb:cc:dd:ee:ff>   virtio-net
+ *   input = /dev/input/eventN, input-grab = yes | no   virtio-input
  *   vhost-user = <socket>          an external vhost-user back-end serves
  *                                  the device, whatever its type
  *   vhost-user-tag = <tag>         virtio-fs over vhost-user: the mount tag

@@ -193,3 +193,40 @@ tests_unit_test_vhost_user_dev_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_unit_test_vhost_user_dev_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vhost_user_dev_LDADD = $(VHOST_USER_UNIT_LDADD)
 tests_unit_test_vhost_user_dev_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# virtio-net (backends/net) on a tap, each test in its own network namespace
+# (skipped without root).
+NET_FIXTURE = tests/unit/test-net-fixture.c tests/unit/test-net-fixture.h \
+	$(UNIT_HELPERS)
+check_PROGRAMS += tests/unit/test-net tests/unit/test-net-hostile
+TESTS += tests/unit/test-net tests/unit/test-net-hostile
+tests_unit_test_net_SOURCES = tests/unit/test-net.c $(NET_FIXTURE)
+tests_unit_test_net_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_net_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_net_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_net_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_net_hostile_SOURCES = tests/unit/test-net-hostile.c \
+	$(NET_FIXTURE)
+tests_unit_test_net_hostile_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_net_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_net_hostile_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_net_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# virtio-input (backends/input): a uinput device when /dev/uinput exists
+# (skipped otherwise), and a made-up host device on a socket.
+INPUT_FIXTURE = tests/unit/test-input-fixture.c \
+	tests/unit/test-input-fixture.h $(UNIT_HELPERS)
+check_PROGRAMS += tests/unit/test-input tests/unit/test-input-hostile
+TESTS += tests/unit/test-input tests/unit/test-input-hostile
+tests_unit_test_input_SOURCES = tests/unit/test-input.c $(INPUT_FIXTURE)
+tests_unit_test_input_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_input_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_input_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_input_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_input_hostile_SOURCES = tests/unit/test-input-hostile.c \
+	$(INPUT_FIXTURE)
+tests_unit_test_input_hostile_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_input_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_input_hostile_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_input_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
