@@ -46,6 +46,12 @@ struct backend {
 		      char *err, size_t err_len);
 	/* Resets the device (waiting for its I/O) and frees it. */
 	void (*destroy)(struct vdev *vdev);
+	/*
+	 * Optional: the host-side path a user attaches to (a console's pty),
+	 * or NULL; the Xen layer publishes it as the backend's "tty" node,
+	 * where xl-style tooling looks for a console's pty.
+	 */
+	const char *(*tty_path)(const struct vdev *vdev);
 };
 
 /*

@@ -206,6 +206,17 @@ static void on_live(void *opaque, struct vdev *vdev)
 	}
 }
 
+/* A console's pty, where tooling that knows xenstore finds it. */
+static void publish_tty(struct host *h, const struct layout_device *dev,
+			const struct backend *be, const struct vdev *vdev)
+{
+	const char *tty = be->tty_path ? be->tty_path(vdev) : NULL;
+
+	if (tty)
+		(void)store_device_publish(h->store, dev->frontend_domid,
+					   dev->devid, "tty", tty);
+}
+
 static int on_attach(void *opaque, const struct layout_device *dev, char *err,
 		     size_t err_len)
 {
@@ -251,6 +262,7 @@ static int on_attach(void *opaque, const struct layout_device *dev, char *err,
 		remove_device(h, &h->devices[h->nr_devices - 1]);
 		return rc;
 	}
+	publish_tty(h, dev, be, vdev);
 	vdev_set_live_notifier(vdev, on_live, h);
 	return 0;
 }

@@ -136,48 +136,87 @@ static int snapshot(struct store *st, enum layout_kind kind, unsigned domid,
 	return -EAGAIN;
 }
 
-/* Writes error (if any) and state, unless the directory is gone. */
+/* One node to write: <dir>/<name> = value. */
+struct node_value {
+	const char *name;
+	const char *value;
+};
+
+/* Writes the nodes in order, unless the directory is gone. */
 static int write_once(struct store *st, xs_transaction_t t, const char *dir,
-		      const char *state, const char *error)
+		      const struct node_value *nodes, unsigned n)
 {
 	char path[PATH_LEN], *v = xs_read(st->xs, t, dir, NULL);
 
 	if (!v)
 		return neg_errno();
 	free(v);
-	snprintf(path, sizeof(path), "%s/error", dir);
-	if (error && !xs_write(st->xs, t, path, error, (unsigned)strlen(error)))
-		return neg_errno();
-	snprintf(path, sizeof(path), "%s/state", dir);
-	if (!xs_write(st->xs, t, path, state, (unsigned)strlen(state)))
-		return neg_errno();
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, nodes[i].name);
+		if (!xs_write(st->xs, t, path, nodes[i].value,
+			      (unsigned)strlen(nodes[i].value)))
+			return neg_errno();
+	}
 	return 0;
+}
+
+/* write_once() in a transaction, retried while xenstored says EAGAIN. */
+static int put_nodes(struct store *st, const char *dir,
+		     const struct node_value *nodes, unsigned n)
+{
+	xs_transaction_t t;
+	unsigned tries;
+	int rc = -EAGAIN;
+
+	for (tries = 0; rc == -EAGAIN && tries < TXN_TRIES; tries++) {
+		t = xs_transaction_start(st->xs);
+		if (t == XBT_NULL)
+			return neg_errno();
+		rc = write_once(st, t, dir, nodes, n);
+		if (rc)
+			(void)xs_transaction_end(st->xs, t, true);
+		else if (!xs_transaction_end(st->xs, t, false))
+			rc = neg_errno();
+	}
+	return rc;
 }
 
 int store_put_state(struct store *st, const struct log_src *log,
 		    const char *dir, enum layout_state state, const char *error)
 {
 	char value[4];
-	xs_transaction_t t;
-	unsigned tries;
-	int rc = -EAGAIN;
+	struct node_value nodes[2];
+	unsigned n = 0;
+	int rc;
 
 	snprintf(value, sizeof(value), "%d", (int)state);
-	for (tries = 0; rc == -EAGAIN && tries < TXN_TRIES; tries++) {
-		t = xs_transaction_start(st->xs);
-		if (t == XBT_NULL) {
-			rc = neg_errno();
-			break;
-		}
-		rc = write_once(st, t, dir, value, error);
-		if (rc)
-			(void)xs_transaction_end(st->xs, t, true);
-		else if (!xs_transaction_end(st->xs, t, false))
-			rc = neg_errno();
-	}
+	if (error)
+		nodes[n++] = (struct node_value){ "error", error };
+	nodes[n++] = (struct node_value){ "state", value };
+	rc = put_nodes(st, dir, nodes, n);
 	/* The toolstack removed the device or the domain: nothing to say. */
 	if (rc && rc != -ENOENT)
 		log_err(log, "writing state %s: %s", value, strerror(-rc));
+	return rc;
+}
+
+int store_device_publish(struct store *st, uint32_t domid, uint32_t devid,
+			 const char *node, const char *value)
+{
+	char dir[PATH_LEN];
+	struct node_value nv = { node, value };
+	int rc = -ENOENT;
+
+	for (unsigned i = 0; i < st->nr_devices; i++) {
+		struct device *d = &st->devices[i];
+
+		if (d->domid != domid || d->devid != devid)
+			continue;
+		store_dev_dir(st, d->kind, domid, devid, dir);
+		rc = put_nodes(st, dir, &nv, 1);
+		if (rc && rc != -ENOENT)
+			log_err(&d->log, "writing %s: %s", node, strerror(-rc));
+	}
 	return rc;
 }
 

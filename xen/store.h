@@ -64,6 +64,12 @@ void store_free(struct store *st);
  * connected. Later calls (a driver re-probing after a reset) change nothing.
  */
 void store_device_live(struct store *st, uint32_t domid, uint32_t devid);
+/*
+ * Writes <device's backend dir>/<node> = value, for host tools (a console's
+ * pty as "tty"), unless the directory is gone (then -ENOENT).
+ */
+int store_device_publish(struct store *st, uint32_t domid, uint32_t devid,
+			 const char *node, const char *value);
 /* Our own domain id, as xenstore says ("domid"). */
 uint32_t store_self_domid(const struct store *st);
 

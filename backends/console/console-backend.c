@@ -49,4 +49,5 @@ const struct backend console_backend = {
 	.device_id = VIRTIO_ID_CONSOLE,
 	.create = console_create,
 	.destroy = console_destroy,
+	.tty_path = console_pty_path,
 };

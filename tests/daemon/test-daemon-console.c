@@ -188,11 +188,14 @@ static void test_console_file(void **state)
 	finish(f, &g, &con);
 }
 
-/* No console key: a pty, whose slave's path the daemon logs. */
+/*
+ * No console key: a pty, whose slave's path the daemon logs and publishes
+ * as the backend's "tty" node.
+ */
 static void test_console_pty(void **state)
 {
 	struct dfix *f = *state;
-	char path[64], got[16], *err, *at;
+	char path[64], got[16], node[128], *err, *at, *tty;
 	struct condrv con;
 	struct dguest g;
 	int fd;
@@ -207,6 +210,11 @@ static void test_console_pty(void **state)
 	assert_non_null(at);
 	assert_int_equal(sscanf(at, "console on %63s", path), 1);
 	free(err);
+	df_backend_path(&g, "tty", node, sizeof(node));
+	tty = df_xs_read(f, node);
+	assert_non_null(tty);
+	assert_string_equal(tty, path);
+	free(tty);
 	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(condrv_write(&con, "login: ", 7), 0);
