@@ -19,7 +19,11 @@ BACKEND_SOURCES = \
 	backends/input/input.c backends/input/input.h \
 	backends/input/input-caps.c backends/input/input-backend.c \
 	backends/net/net.c backends/net/net.h backends/net/net-tap.c \
-	backends/net/net-backend.c
+	backends/net/net-backend.c \
+	backends/vsock/vsock.c backends/vsock/vsock.h \
+	backends/vsock/vsock-conn.c backends/vsock/vsock-conn.h \
+	backends/vsock/vsock-host.c backends/vsock/vsock-tx.c \
+	backends/vsock/vsock-backend.c
 
 # Built with the sanitizers for the tests; the daemon links a plain copy.
 noinst_LIBRARIES += backends/libbackends.a

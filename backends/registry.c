@@ -12,6 +12,7 @@ static const struct backend *const backends[] = {
 	&console_backend,    /* VIRTIO_ID_CONSOLE */
 	&rng_backend,	     /* VIRTIO_ID_RNG */
 	&input_backend,	     /* VIRTIO_ID_INPUT */
+	&vsock_backend,	     /* VIRTIO_ID_VSOCK */
 	&vhost_user_backend, /* any type, chosen by configuration */
 };
 

@@ -68,6 +68,7 @@ extern const struct backend console_backend;
 extern const struct backend vhost_user_backend;
 extern const struct backend net_backend;
 extern const struct backend input_backend;
+extern const struct backend vsock_backend;
 
 /* The backend serving device_id, or NULL. */
 const struct backend *backend_find(uint32_t device_id);

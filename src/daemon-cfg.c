@@ -36,6 +36,9 @@ static const struct cfg_key keys[] = {
 	/* virtio-net: tap interface (IFNAMSIZ - 1); MAC aa:bb:cc:dd:ee:ff */
 	{ "device", "tap", CFG_STRING, 1, 15, NULL },
 	{ "device", "mac", CFG_STRING, 17, 17, NULL },
+	/* virtio-vsock: host unix socket (+ "_<port>" fits sun_path); CID */
+	{ "device", "vsock", CFG_PATH, 1, 96, NULL },
+	{ "device", "guest-cid", CFG_INT, 3, 0xfffffffell, NULL },
 };
 
 const struct cfg_schema daemon_cfg_schema = {

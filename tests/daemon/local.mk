@@ -95,3 +95,14 @@ tests_daemon_test_daemon_console_CFLAGS = $(DAEMON_TEST_CFLAGS)
 tests_daemon_test_daemon_console_LDADD = $(DAEMON_TEST_LIBS)
 tests_daemon_test_daemon_console_LDFLAGS = $(SAN_CFLAGS)
 EXTRA_tests_daemon_test_daemon_console_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+# virtio-vsock served by the daemon: unix sockets on the host side.
+check_PROGRAMS += tests/daemon/test-daemon-vsock
+TESTS += tests/daemon/test-daemon-vsock
+tests_daemon_test_daemon_vsock_SOURCES = tests/daemon/test-daemon-vsock.c \
+	$(DAEMON_DEVICES)
+tests_daemon_test_daemon_vsock_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_vsock_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_vsock_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_vsock_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_vsock_DEPENDENCIES = $(DAEMON_TEST_DEPS)

@@ -11,6 +11,8 @@ GUEST_DRIVER_SOURCES = \
 	tests/guest/virtio-rng-driver.c tests/guest/virtio-rng-driver.h \
 	tests/guest/virtio-console-driver.c \
 	tests/guest/virtio-console-driver.h \
+	tests/guest/virtio-vsock-driver.c tests/guest/virtio-vsock-driver.h \
+	tests/guest/virtio-vsock-sock.c tests/guest/virtio-vsock-int.h \
 	tests/guest/inproc.c tests/guest/inproc.h
 
 check_LIBRARIES += tests/guest/libguest.a

@@ -230,3 +230,22 @@ tests_unit_test_input_hostile_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_unit_test_input_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_input_hostile_LDADD = $(BACKEND_UNIT_LDADD)
 tests_unit_test_input_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
+
+# virtio-vsock (backends/vsock) through its queues, with real unix sockets
+# in a temporary directory on the host side.
+VSOCK_FIXTURE = tests/unit/test-vsock-fixture.c \
+	tests/unit/test-vsock-fixture.h $(UNIT_HELPERS)
+check_PROGRAMS += tests/unit/test-vsock tests/unit/test-vsock-hostile
+TESTS += tests/unit/test-vsock tests/unit/test-vsock-hostile
+tests_unit_test_vsock_SOURCES = tests/unit/test-vsock.c $(VSOCK_FIXTURE)
+tests_unit_test_vsock_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_vsock_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vsock_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_vsock_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_vsock_hostile_SOURCES = tests/unit/test-vsock-hostile.c \
+	$(VSOCK_FIXTURE)
+tests_unit_test_vsock_hostile_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_vsock_hostile_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vsock_hostile_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_vsock_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
