@@ -18,6 +18,7 @@ BACKEND_SOURCES = \
 	backends/vhost-user/vu-type.c \
 	backends/input/input.c backends/input/input.h \
 	backends/input/input-caps.c backends/input/input-backend.c \
+	backends/input/input-sock.c backends/input/input-kinds.c \
 	backends/net/net.c backends/net/net.h backends/net/net-tap.c \
 	backends/net/net-backend.c \
 	backends/vsock/vsock.c backends/vsock/vsock.h \

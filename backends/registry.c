@@ -43,3 +43,8 @@ struct vdev_params backend_vdev_params(const struct backend_spec *spec)
 		.features = spec->features,
 	};
 }
+
+const struct backend *backend_at(size_t i)
+{
+	return i < ARRAY_SIZE(backends) ? backends[i] : NULL;
+}

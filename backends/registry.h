@@ -79,5 +79,7 @@ const struct backend *backend_find(uint32_t device_id);
  */
 const struct backend *backend_find_for(uint32_t device_id,
 				       const struct cfg_section *options);
+/* The i-th backend of the table, NULL past its end (for tests of all). */
+const struct backend *backend_at(size_t i);
 
 #endif

@@ -5,6 +5,9 @@
 #include "daemon-cfg.h"
 #include "vq.h"
 
+/* In enum input_kind order (backends/input/input.h). */
+static const char *const input_kinds[] = { "keyboard", "mouse", "tablet",
+					   NULL };
 /* In enum log_level order, so the choice index is the level. */
 static const char *const log_levels[] = { "error", "warn", "info", "debug",
 					  NULL };
@@ -33,6 +36,9 @@ static const struct cfg_key keys[] = {
 	/* virtio-input: the host evdev device; EVIOCGRAB it (default no) */
 	{ "device", "input", CFG_PATH, 1, 4095, NULL },
 	{ "device", "input-grab", CFG_BOOL, 0, 0, NULL },
+	/* virtio-input from an injector on a unix socket the daemon listens on */
+	{ "device", "input-socket", CFG_PATH, 1, 107, NULL },
+	{ "device", "input-kind", CFG_CHOICE, 0, 0, input_kinds },
 	/* virtio-net: tap interface (IFNAMSIZ - 1); MAC aa:bb:cc:dd:ee:ff */
 	{ "device", "tap", CFG_STRING, 1, 15, NULL },
 	{ "device", "mac", CFG_STRING, 17, 17, NULL },

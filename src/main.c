@@ -63,6 +63,8 @@ static const char usage_text[] =
 	"missing)\n"
 	"  mac = 52:54:00:12:34:56      virtio-net: the guest's MAC address\n"
 	"  input = /dev/input/event0    virtio-input: the host evdev device\n"
+	"  input-socket = /run/k.sock   virtio-input: or an injector's socket,\n"
+	"  input-kind = keyboard        as a keyboard|mouse|tablet\n"
 	"  input-grab = yes|no          virtio-input: take it from the host\n"
 	"  vsock = /run/vm3.vsock       virtio-vsock: host programs connect here;\n"
 	"                               guests' connections to port P go to\n"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * virtio-input (virtio 1.2 §5.8) from a host evdev device: eventq 0 gets
- * the host's events one per buffer, statusq 1 brings LED changes back.
+ * virtio-input (virtio 1.2 §5.8) from a host evdev device or a socket
+ * client: eventq 0 gets the host's events one per buffer, statusq 1 brings
+ * LED changes back.
  *
  * Events go through a ring of INPUT_RING entries and only whole frames
  * (up to and including a SYN_REPORT) are handed to the guest, so the
@@ -10,6 +11,9 @@
  * reads: the backlog stays in the kernel, which inserts SYN_DROPPED when
  * its buffer overflows; then the unfinished frame is dropped and so is
  * the rest of the host's, up to its SYN_REPORT, as evdev asks of readers.
+ * A socket client has no kernel buffer behind it, so the socket is read
+ * whatever the ring holds: a frame that does not fit, or that holds an
+ * event the device does not have, is dropped whole with a log line.
  */
 #include <assert.h>
 #include <errno.h>
@@ -41,7 +45,10 @@ struct input {
 	struct virtio_input_config cfg;
 	struct input_caps caps;
 	char *path;
-	int fd;
+	int fd;	     /* evdev */
+	bool socket; /* fed by sock instead */
+	struct input_sock sock;
+	uint64_t frames_dropped; /* socket frames */
 	struct evloop_fd *watch; /* NULL once the host device is gone */
 	bool watching;
 	struct evloop_notifier *kick;
@@ -55,6 +62,10 @@ static void watch(struct input *in, bool on)
 {
 	int rc;
 
+	if (in->socket) {
+		input_sock_watch(&in->sock, on);
+		return;
+	}
 	if (!in->watch || in->watching == on)
 		return;
 	rc = evloop_mod_fd(in->watch, on ? EPOLLIN : 0);
@@ -139,7 +150,7 @@ static unsigned deliver(struct input *in, bool *pushed)
 }
 
 /* Reads what fits in the ring: the number of events, 0 or -errno. */
-static int read_host(struct input *in)
+static int read_evdev(struct input *in)
 {
 	struct input_event evs[READ_MAX];
 	size_t room = INPUT_RING - in->count, want;
@@ -173,6 +184,61 @@ static int read_host(struct input *in)
 	return (int)((size_t)n / sizeof(evs[0]));
 }
 
+/* Drops the socket client's current frame, up to its SYN_REPORT. */
+static void drop_frame(struct input *in, const char *why, uint16_t type,
+		       uint16_t code, int32_t value)
+{
+	in->frames_dropped++;
+	log_guest(&in->vdev.log, LOG_WARN,
+		  "input %s: frame dropped (%u events of it held): %s "
+		  "(type %u code %u value %d); %llu frames dropped so far",
+		  in->path, in->count - in->whole, why, type, code, value,
+		  (unsigned long long)in->frames_dropped);
+	in->count = in->whole;
+	in->skipping = true;
+}
+
+static void sock_event(struct input *in, const struct virtio_input_event *v)
+{
+	struct input_event ev = { .type = le16toh(v->type),
+				  .code = le16toh(v->code),
+				  .value = (int32_t)le32toh(v->value) };
+	bool valid = input_event_valid(&in->caps, ev.type, ev.code, ev.value);
+	const char *why = NULL;
+
+	if (!valid)
+		why = "an event the device does not have";
+	else if (in->count == INPUT_RING && !in->skipping)
+		why = "the guest takes no events";
+	if (why && !in->skipping)
+		drop_frame(in, why, ev.type, ev.code, ev.value);
+	/* A malformed event never ends a frame; skipping ends at a valid one. */
+	if (valid)
+		enqueue(in, &ev);
+}
+
+/* Reads the socket client whatever the ring holds (see the top). */
+static int read_socket(struct input *in)
+{
+	struct virtio_input_event v[INPUT_SOCK_READ];
+	int n = input_sock_read(&in->sock, v, INPUT_SOCK_READ);
+
+	if (n == -ENOTCONN) {
+		/* Its unfinished frame never ends; the next client's starts. */
+		drop_partial(in, "the client went away");
+		in->skipping = false;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		sock_event(in, &v[i]);
+	return n;
+}
+
+static int read_host(struct input *in)
+{
+	return in->socket ? read_socket(in) : read_evdev(in);
+}
+
 static void pump(struct input *in)
 {
 	unsigned turn = 0;
@@ -190,8 +256,12 @@ static void pump(struct input *in)
 	}
 	if (pushed)
 		vdev_notify(&in->vdev, EVENTQ);
-	/* Level-triggered: read only while there is room and a guest. */
-	watch(in, vdev_is_live(&in->vdev) && in->count < INPUT_RING);
+	/*
+	 * Level-triggered: read only while there is a guest and (evdev)
+	 * room; a socket is read whatever the ring holds (see the top).
+	 */
+	watch(in, vdev_is_live(&in->vdev) &&
+			  (in->socket || in->count < INPUT_RING));
 }
 
 /* One guest-to-device event (§5.8.6: statusq): LEDs go to the host. */
@@ -205,6 +275,15 @@ static void status_event(struct input *in, const struct virtio_input_event *v)
 	if (ev.type != EV_LED || ev.code >= LED_CNT ||
 	    !((in->caps.ev[EV_LED][ev.code / 8] >> (ev.code % 8)) & 1))
 		return; /* nothing the host device has */
+	if (in->socket) {
+		int rc = input_sock_write(&in->sock, v);
+
+		if (rc && rc != -ENOTCONN)
+			log_guest(&in->vdev.log, LOG_WARN,
+				  "input %s: LED %u dropped: %s", in->path,
+				  ev.code, strerror(-rc));
+		return;
+	}
 	n = write(in->fd, &ev, sizeof(ev));
 	if (n != (ssize_t)sizeof(ev))
 		log_guest(&in->vdev.log, LOG_WARN, "input %s: LED %u: %s",
@@ -309,8 +388,8 @@ static const struct vdev_ops input_ops = {
 	.config_written = input_config_written,
 };
 
-static int open_host(struct input *in, const struct input_params *p, char *err,
-		     size_t err_len)
+static int open_host(struct input *in, const struct input_params *p,
+		     struct evloop *loop, char *err, size_t err_len)
 {
 	int rc;
 
@@ -318,6 +397,17 @@ static int open_host(struct input *in, const struct input_params *p, char *err,
 		in->fd = p->fd;
 		in->caps = *p->caps;
 		return 0;
+	}
+	if (p->socket) {
+		struct input_sock_params sp = { .path = p->socket,
+						.loop = loop,
+						.log = &in->vdev.log,
+						.fn = on_kick,
+						.opaque = in };
+
+		in->socket = true;
+		input_kind_caps(p->kind, p->serial, &in->caps);
+		return input_sock_open(&in->sock, &sp, err, err_len);
 	}
 	in->fd = open(p->path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (in->fd < 0) {
@@ -347,10 +437,12 @@ static int setup(struct input *in, const struct input_params *p,
 	struct vdev_params params = *vp;
 	int rc;
 
-	rc = open_host(in, p, err, err_len);
+	rc = open_host(in, p, loop, err, err_len);
 	if (rc)
 		return rc;
-	rc = evloop_add_fd(loop, in->fd, 0, on_readable, in, &in->watch);
+	if (!in->socket)
+		rc = evloop_add_fd(loop, in->fd, 0, on_readable, in,
+				   &in->watch);
 	if (!rc)
 		rc = evloop_add_notifier(loop, on_kick, in, &in->kick);
 	if (rc) {
@@ -382,7 +474,9 @@ int input_new(const struct input_params *p, const struct vdev_params *vp,
 
 	*out = NULL;
 	in = calloc(1, sizeof(*in));
-	if (!in || !(in->path = strdup(p->path ? p->path : "(test)"))) {
+	if (!in || !(in->path = strdup(p->socket ? p->socket :
+				       p->path	 ? p->path :
+						   "(test)"))) {
 		free(in);
 		if (p->caps && p->fd >= 0)
 			close(p->fd);
@@ -410,6 +504,8 @@ void input_free(struct input *in)
 		vdev_fini(&in->vdev);
 	evloop_del_fd(in->watch);
 	evloop_del_notifier(in->kick);
+	if (in->socket)
+		input_sock_close(&in->sock);
 	if (in->fd >= 0)
 		close(in->fd); /* also ends a grab */
 	free(in->path);

@@ -79,6 +79,28 @@ DEVICE_DAEMON_TESTS = tests/daemon/test-daemon-rng \
 check_PROGRAMS += $(DEVICE_DAEMON_TESTS)
 TESTS += $(DEVICE_DAEMON_TESTS)
 DAEMON_DEVICES = tests/daemon/daemon-devices.c tests/daemon/daemon-devices.h
+# virtio-net served by the daemon on a tap (skipped without /dev/net/tun).
+check_PROGRAMS += tests/daemon/test-daemon-net
+TESTS += tests/daemon/test-daemon-net
+tests_daemon_test_daemon_net_SOURCES = tests/daemon/test-daemon-net.c \
+	tests/daemon/daemon-net.c tests/daemon/daemon-net.h $(DAEMON_DEVICES)
+tests_daemon_test_daemon_net_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_net_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_net_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_net_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_net_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
+# virtio-input served by the daemon from an injector's unix socket.
+check_PROGRAMS += tests/daemon/test-daemon-input
+TESTS += tests/daemon/test-daemon-input
+tests_daemon_test_daemon_input_SOURCES = tests/daemon/test-daemon-input.c \
+	$(DAEMON_DEVICES)
+tests_daemon_test_daemon_input_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_daemon_test_daemon_input_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_daemon_test_daemon_input_LDADD = $(DAEMON_TEST_LIBS)
+tests_daemon_test_daemon_input_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_daemon_test_daemon_input_DEPENDENCIES = $(DAEMON_TEST_DEPS)
+
 
 tests_daemon_test_daemon_rng_SOURCES = tests/daemon/test-daemon-rng.c \
 	$(DAEMON_DEVICES)

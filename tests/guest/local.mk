@@ -8,6 +8,8 @@ GUEST_DRIVER_SOURCES = \
 	tests/guest/virtio-mmio-driver.c tests/guest/virtio-mmio-driver.h \
 	tests/guest/virtio-blk-driver.c tests/guest/virtio-blk-sync.c \
 	tests/guest/virtio-blk-driver.h \
+	tests/guest/virtio-net-driver.c tests/guest/virtio-net-driver.h \
+	tests/guest/virtio-input-driver.c tests/guest/virtio-input-driver.h \
 	tests/guest/virtio-rng-driver.c tests/guest/virtio-rng-driver.h \
 	tests/guest/virtio-console-driver.c \
 	tests/guest/virtio-console-driver.h \

@@ -194,6 +194,17 @@ tests_unit_test_vhost_user_dev_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vhost_user_dev_LDADD = $(VHOST_USER_UNIT_LDADD)
 tests_unit_test_vhost_user_dev_LDFLAGS = $(UNIT_LINK_FLAGS)
 
+# The same checks on every backend of the registry's table.
+check_PROGRAMS += tests/unit/test-backend-contract
+TESTS += tests/unit/test-backend-contract
+tests_unit_test_backend_contract_SOURCES = \
+	tests/unit/test-backend-contract.c $(UNIT_HELPERS)
+tests_unit_test_backend_contract_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_backend_contract_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_backend_contract_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_backend_contract_LDFLAGS = $(UNIT_LINK_FLAGS)
+
 # virtio-net (backends/net) on a tap, each test in its own network namespace
 # (skipped without root).
 NET_FIXTURE = tests/unit/test-net-fixture.c tests/unit/test-net-fixture.h \
@@ -216,13 +227,22 @@ tests_unit_test_net_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
 # (skipped otherwise), and a made-up host device on a socket.
 INPUT_FIXTURE = tests/unit/test-input-fixture.c \
 	tests/unit/test-input-fixture.h $(UNIT_HELPERS)
-check_PROGRAMS += tests/unit/test-input tests/unit/test-input-hostile
-TESTS += tests/unit/test-input tests/unit/test-input-hostile
+check_PROGRAMS += tests/unit/test-input tests/unit/test-input-hostile \
+	tests/unit/test-input-sock
+TESTS += tests/unit/test-input tests/unit/test-input-hostile \
+	tests/unit/test-input-sock
 tests_unit_test_input_SOURCES = tests/unit/test-input.c $(INPUT_FIXTURE)
 tests_unit_test_input_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
 tests_unit_test_input_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_input_LDADD = $(BACKEND_UNIT_LDADD)
 tests_unit_test_input_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_input_sock_SOURCES = tests/unit/test-input-sock.c \
+	$(INPUT_FIXTURE)
+tests_unit_test_input_sock_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
+tests_unit_test_input_sock_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_input_sock_LDADD = $(BACKEND_UNIT_LDADD)
+tests_unit_test_input_sock_LDFLAGS = $(UNIT_LINK_FLAGS)
+
 tests_unit_test_input_hostile_SOURCES = tests/unit/test-input-hostile.c \
 	$(INPUT_FIXTURE)
 tests_unit_test_input_hostile_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -178,7 +179,13 @@ static void make_input(struct fix *f, const struct vdev_params *vp)
 	char err[256];
 	int sv[2];
 
-	if (f->kind == FIX_FAKE) {
+	if (f->kind == FIX_SOCKET) {
+		snprintf(f->evpath, sizeof(f->evpath),
+			 "/tmp/xvdm-%d-input.sock", (int)getpid());
+		p.socket = f->evpath;
+		p.kind = INPUT_KEYBOARD;
+		p.serial = "test-serial";
+	} else if (f->kind == FIX_FAKE) {
 		fake_caps(&caps);
 		assert_int_equal(socketpair(AF_UNIX,
 					    SOCK_SEQPACKET | SOCK_NONBLOCK |
@@ -210,7 +217,7 @@ int if_setup(void **state)
 	f->host = -1;
 	f->next_buf = BUF_GPA;
 	*state = f;
-	if (f->kind != FIX_FAKE) {
+	if (f->kind == FIX_UINPUT || f->kind == FIX_UINPUT_GRAB) {
 		uinput_make(f);
 		if (f->skipped)
 			return 0;
@@ -222,7 +229,21 @@ int if_setup(void **state)
 	assert_int_equal(evloop_new(&f->loop), 0);
 	make_input(f, &vp);
 	if_probe(f);
+	if (f->kind == FIX_SOCKET)
+		f->host = if_connect(f);
 	return 0;
+}
+
+int if_connect(struct fix *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memcpy(sa.sun_path, f->evpath, strlen(f->evpath));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if_run(f, 5); /* accepted */
+	return fd;
 }
 
 int if_teardown(void **state)
@@ -237,7 +258,8 @@ int if_teardown(void **state)
 		close(f->logger.fd);
 		gmem_flat_fini(&f->flat);
 	}
-	if (f->host >= 0 && f->kind != FIX_FAKE)
+	if (f->host >= 0 &&
+	    (f->kind == FIX_UINPUT || f->kind == FIX_UINPUT_GRAB))
 		ioctl(f->host, UI_DEV_DESTROY);
 	if (f->host >= 0)
 		close(f->host);
@@ -307,8 +329,15 @@ void if_post_events(struct fix *f, unsigned n, uint32_t len)
 void if_host_event(struct fix *f, uint16_t type, uint16_t code, int32_t v)
 {
 	struct input_event ev = { .type = type, .code = code, .value = v };
+	struct virtio_input_event rec = { .type = htole16(type),
+					  .code = htole16(code),
+					  .value = htole32((uint32_t)v) };
 
-	assert_int_equal(write(f->host, &ev, sizeof(ev)), sizeof(ev));
+	if (f->kind == FIX_SOCKET)
+		assert_int_equal(write(f->host, &rec, sizeof(rec)),
+				 sizeof(rec));
+	else
+		assert_int_equal(write(f->host, &ev, sizeof(ev)), sizeof(ev));
 }
 
 void if_run(struct fix *f, unsigned ms)

@@ -5,7 +5,8 @@
  * is either a uinput device (FIX_UINPUT: the real evdev path; the tests
  * skip when /dev/uinput is missing) or a SOCK_SEQPACKET socket with
  * made-up capabilities (FIX_FAKE: the test plays the host device and can
- * misbehave at will).
+ * misbehave at will), or the unix socket a keyboard listens on with the
+ * test connected as its client (FIX_SOCKET).
  */
 #ifndef XVDM_TEST_INPUT_FIXTURE_H
 #define XVDM_TEST_INPUT_FIXTURE_H
@@ -27,7 +28,7 @@ struct vdev;
 #define QNUM INPUT_QUEUE_SIZE
 #define UI_NAME "xvdm test keyboard"
 
-enum fix_kind { FIX_FAKE, FIX_UINPUT, FIX_UINPUT_GRAB };
+enum fix_kind { FIX_FAKE, FIX_UINPUT, FIX_UINPUT_GRAB, FIX_SOCKET };
 
 struct fix {
 	enum fix_kind kind;
@@ -39,7 +40,7 @@ struct fix {
 	struct vdev *vdev;
 	struct driver_ring evq, stq;
 	int host;	 /* uinput fd, or the test's end of the socket */
-	char evpath[64]; /* /dev/input/eventN of the uinput device */
+	char evpath[64]; /* /dev/input/eventN, or FIX_SOCKET's socket */
 	uint64_t next_buf;
 };
 
@@ -59,7 +60,9 @@ void if_post_events(struct fix *f, unsigned n, uint32_t len);
 /* A chain on the eventq or statusq, made available and notified. */
 uint16_t if_kick(struct fix *f, unsigned q, const struct driver_buf *b,
 		 unsigned n);
-/* Host side: one event (uinput write or socket message). */
+/* FIX_SOCKET: a new client of the device's socket (fd), accepted. */
+int if_connect(struct fix *f);
+/* Host side: one event (uinput write, socket message or record). */
 void if_host_event(struct fix *f, uint16_t type, uint16_t code, int32_t v);
 /* Runs the loop until an eventq used entry (at most ms); its event. */
 bool if_next_event(struct fix *f, unsigned ms, struct virtio_input_event *ev);
