@@ -13,9 +13,11 @@ BACKEND_SOURCES = \
 	backends/vhost-user/vu-conn.c backends/vhost-user/vu-conn.h \
 	backends/vhost-user/vu-ctl.c backends/vhost-user/vu-dev.c \
 	backends/vhost-user/vu-dev.h backends/vhost-user/vu-link.c \
+	backends/vhost-user/vu-job.c backends/vhost-user/vu-inflight.c \
+	backends/vhost-user/vu-lost.c \
 	backends/vhost-user/vu-msg.c backends/vhost-user/vu-msg.h \
 	backends/vhost-user/vu-shadow.c backends/vhost-user/vu-shadow.h \
-	backends/vhost-user/vu-type.c \
+	backends/vhost-user/vu-type.c backends/vhost-user/vu-xen.c \
 	backends/input/input.c backends/input/input.h \
 	backends/input/input-caps.c backends/input/input-backend.c \
 	backends/input/input-sock.c backends/input/input-kinds.c \

@@ -13,9 +13,12 @@
  * once the back-end is back and the guest has reset it. A back-end that
  * comes back offering less than before is refused until it offers as much.
  *
- * Control-path exchanges (connect, DRIVER_OK, reset, configuration writes)
- * wait for the back-end's reply for at most timeout_ms; the data path never
- * waits: kicks and calls are eventfds in the event loop.
+ * Nothing waits for the back-end once the device exists: control-path
+ * exchanges (reconnection, DRIVER_OK, reset, configuration writes) run as
+ * jobs in the event loop, each reply awaited as socket events with a
+ * timeout_ms deadline that drops the back-end (NEEDS_RESET); the data path's
+ * kicks and calls are eventfds. Only vu_dev_new() waits, up to timeout_ms in
+ * all, for the first handshake: the guest is offered what it returns.
  */
 #ifndef XVDM_VHOST_USER_H
 #define XVDM_VHOST_USER_H
@@ -38,6 +41,21 @@ struct vu_dev;
 #define VU_RECONNECT_MIN_MS 100
 #define VU_RECONNECT_MAX_MS 5000
 
+/*
+ * XEN_MMAP (rust-vmm back-ends): the guest RAM a back-end may map itself by
+ * foreign mapping, so requests need no copy. Offered only when the daemon
+ * describes the guest's RAM.
+ */
+#define VU_XEN_RAM_MAX 4
+
+struct vu_xen_ram {
+	unsigned nregions; /* 0: XEN_MMAP is not taken */
+	struct {
+		uint64_t gpa, size;
+	} region[VU_XEN_RAM_MAX];
+	const char *privcmd; /* the descriptor passed; NULL: /dev/xen/privcmd */
+};
+
 struct vu_params {
 	const char *path;    /* the back-end's unix socket */
 	uint32_t device_id;  /* VIRTIO_ID_*: what the guest expects */
@@ -48,6 +66,8 @@ struct vu_params {
 	int timeout_ms;	 /* 0: VU_TIMEOUT_MS */
 	uint32_t reconnect_min_ms; /* 0: VU_RECONNECT_MIN_MS */
 	uint32_t reconnect_max_ms; /* 0: VU_RECONNECT_MAX_MS */
+	bool no_event_idx; /* never EVENT_IDX on the shadow rings (bench) */
+	const struct vu_xen_ram *xen_ram; /* NULL: no XEN_MMAP */
 };
 
 /* True when the front-end serves device_id (virtio-blk, virtio-fs). */
@@ -64,7 +84,16 @@ int vu_dev_new(const struct vu_params *p, const struct vdev_params *vp,
 /* Resets the device, disconnects and frees it. NULL-safe. */
 void vu_dev_free(struct vu_dev *d);
 struct vdev *vu_dev_vdev(struct vu_dev *d);
-/* True while a back-end is connected (for tests and status). */
+/* True while a back-end is connected, its handshake through. */
 bool vu_dev_connected(const struct vu_dev *d);
+
+/* Notification counts since creation (for the benchmark). */
+struct vu_stats {
+	uint64_t requests; /* forwarded to the back-end */
+	uint64_t kicks;	   /* eventfd writes to the back-end */
+	uint64_t calls;	   /* call eventfd signals from it */
+	uint64_t wakeups;  /* ... and how many times we woke for them */
+};
+void vu_dev_stats(const struct vu_dev *d, struct vu_stats *out);
 
 #endif

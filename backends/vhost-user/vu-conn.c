@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vhost-user socket I/O. A request goes out in one sendmsg() (header and
- * payload as two iovecs, fds as SCM_RIGHTS), because back-ends such as
- * libvhost-user read the payload with a single read() right after the
- * header. A reply is read in two steps, header then exactly the payload size
- * the dispatcher allows, so a hostile size never makes us read past the
- * message or into our own memory.
+ * vhost-user socket I/O, non-blocking. A request goes out in one sendmsg()
+ * (header and payload as two iovecs, fds as SCM_RIGHTS), because back-ends
+ * such as libvhost-user read the payload with a single read() right after
+ * the header. A reply is read in two steps, header then exactly the payload
+ * size the dispatcher allows, each in as many pieces as arrive, so a hostile
+ * size never makes us read past the message or into our own memory, and a
+ * back-end that sends half a message makes us wait, not block.
  */
 #include <errno.h>
 #include <poll.h>
@@ -41,100 +42,7 @@ int vu_conn_connect(const char *path, int *fd)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events on fd until deadline: 0, -ETIMEDOUT or -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int64_t left;
-	int r;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = poll(&p, 1, (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-static void close_fds(struct msghdr *mh)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		size_t n;
-		int fd;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			close(fd);
-		}
-	}
-}
-
-/*
- * Reads exactly len bytes. No reply we ask for carries descriptors: any that
- * arrive are closed and the reply refused.
- */
-static int recv_exact(int fd, void *buf, size_t len, int64_t deadline)
-{
-	union {
-		char buf[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	size_t got = 0;
-	ssize_t r;
-	int rc;
-
-	while (got < len) {
-		struct iovec iov = { (char *)buf + got, len - got };
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.buf,
-			.msg_controllen = sizeof(ctl.buf),
-		};
-
-		r = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			rc = wait_fd(fd, POLLIN, deadline);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (r < 0)
-			return -errno;
-		if (mh.msg_controllen) {
-			close_fds(&mh);
-			return -EPROTO;
-		}
-		if (mh.msg_flags & MSG_CTRUNC)
-			return -EPROTO;
-		if (r == 0)
-			return -ECONNRESET;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int send_msg(int fd, const struct vu_msg *m, const int *fds,
-		    unsigned nfds, int64_t deadline)
+int vu_conn_send(int fd, const struct vu_msg *m, const int *fds, unsigned nfds)
 {
 	union {
 		char buf[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
@@ -145,10 +53,10 @@ static int send_msg(int fd, const struct vu_msg *m, const int *fds,
 		{ (void *)&m->p, m->hdr.size },
 	};
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	size_t left = VU_HDR_SIZE + m->hdr.size;
 	ssize_t r;
-	int rc;
 
+	if (nfds > VU_MAX_REGIONS || vu_msg_check_request(m, nfds))
+		return -EINVAL;
 	memset(&ctl, 0, sizeof(ctl));
 	if (nfds) {
 		struct cmsghdr *c;
@@ -161,62 +69,170 @@ static int send_msg(int fd, const struct vu_msg *m, const int *fds,
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	while (left) {
+	do {
 		r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			rc = wait_fd(fd, POLLOUT, deadline);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (r < 0)
-			return -errno;
-		/* Descriptors go with the first byte only. */
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		left -= (size_t)r;
-		while (r > 0 && mh.msg_iovlen) {
-			size_t n = (size_t)r < mh.msg_iov->iov_len ?
-					   (size_t)r :
-					   mh.msg_iov->iov_len;
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	/*
+	 * We wait for each reply before the next request that wants one, so
+	 * the socket buffer only fills when the back-end stopped reading.
+	 */
+	return (size_t)r == VU_HDR_SIZE + m->hdr.size ? 0 : -EAGAIN;
+}
 
-			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + n;
-			mh.msg_iov->iov_len -= n;
-			r -= (ssize_t)n;
-			if (!mh.msg_iov->iov_len) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
+void vu_rx_init(struct vu_rx *rx)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->fd = -1;
+}
+
+void vu_rx_reset(struct vu_rx *rx)
+{
+	if (rx->fd >= 0)
+		close(rx->fd);
+	vu_rx_init(rx);
+}
+
+/*
+ * Takes the descriptors that came with a piece: one is kept when want is
+ * set and none is held yet; any other is closed and the reply refused.
+ */
+static int take_fds(struct msghdr *mh, struct vu_rx *rx, bool want)
+{
+	struct cmsghdr *c;
+	int rc = 0;
+
+	if (mh->msg_flags & MSG_CTRUNC)
+		rc = -EPROTO;
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+		int fd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (!rc && want && rx->fd < 0 && n == 1) {
+				rx->fd = fd;
+				continue;
 			}
+			close(fd);
+			rc = -EPROTO;
 		}
 	}
-	return 0;
+	return rc;
+}
+
+/* Reads up to len bytes into buf: the count, -EAGAIN, or an error. */
+static ssize_t recv_piece(int fd, void *buf, size_t len, struct vu_rx *rx,
+			  bool want_fd)
+{
+	union {
+		char buf[CMSG_SPACE(VU_MAX_REGIONS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t r;
+	int rc;
+
+	do {
+		r = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	rc = take_fds(&mh, rx, want_fd);
+	if (rc)
+		return rc;
+	return r == 0 ? -ECONNRESET : r;
+}
+
+int vu_conn_recv(int fd, const struct vu_msg *req, struct vu_rx *rx)
+{
+	bool want_fd = vu_msg_reply_fds(req) == 1;
+	ssize_t r;
+	int rc;
+
+	while (rx->got < VU_HDR_SIZE) {
+		r = recv_piece(fd, (char *)&rx->msg.hdr + rx->got,
+			       VU_HDR_SIZE - rx->got, rx, want_fd);
+		if (r < 0)
+			return (int)r;
+		rx->got += (uint32_t)r;
+		if (rx->got < VU_HDR_SIZE)
+			continue;
+		rc = vu_msg_check_reply_hdr(req, &rx->msg.hdr, &rx->size);
+		if (rc)
+			return rc;
+	}
+	while (rx->got < VU_HDR_SIZE + rx->size) {
+		uint32_t off = rx->got - VU_HDR_SIZE;
+
+		r = recv_piece(fd, (char *)&rx->msg.p + off, rx->size - off, rx,
+			       want_fd);
+		if (r < 0)
+			return (int)r;
+		rx->got += (uint32_t)r;
+	}
+	rc = vu_msg_check_reply(req, &rx->msg);
+	/* A failure report carries nothing; a success its descriptor. */
+	if (!rc && want_fd && rx->fd < 0)
+		rc = -EPROTO;
+	return rc;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int vu_conn_wait(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int64_t deadline = now_ms() + timeout_ms, left;
+	int r;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left < 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)left);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
 }
 
 int vu_conn_call(int fd, const struct vu_msg *req, const int *fds,
 		 unsigned nfds, struct vu_msg *reply, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
-	uint32_t size;
+	struct vu_rx rx;
 	int rc;
 
-	if (nfds > VU_MAX_REGIONS || vu_msg_check_request(req, nfds))
-		return -EINVAL;
-	rc = send_msg(fd, req, fds, nfds, deadline);
+	rc = vu_conn_send(fd, req, fds, nfds);
 	if (rc || !vu_msg_wants_reply(req))
 		return rc;
-	memset(reply, 0, sizeof(*reply));
-	rc = recv_exact(fd, &reply->hdr, VU_HDR_SIZE, deadline);
-	if (rc)
-		return rc;
-	rc = vu_msg_check_reply_hdr(req, &reply->hdr, &size);
-	if (rc)
-		return rc;
-	if (size) {
-		rc = recv_exact(fd, &reply->p, size, deadline);
+	vu_rx_init(&rx);
+	while ((rc = vu_conn_recv(fd, req, &rx)) == -EAGAIN) {
+		rc = vu_conn_wait(fd, (int)(deadline - now_ms()));
 		if (rc)
-			return rc;
+			break;
 	}
-	return vu_msg_check_reply(req, reply);
+	*reply = rx.msg;
+	vu_rx_reset(&rx);
+	return rc;
 }

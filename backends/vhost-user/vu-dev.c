@@ -10,6 +10,10 @@
  * every entry checked, written bytes copied back, vdev_push, and one
  * vdev_notify per batch. When the slots run out, requests wait in the
  * guest's ring (notifications stay off) until completions free slots.
+ * With EVENT_IDX on the shadow rings, kicks and calls are suppressed as the
+ * spec says (vu-shadow.c). With XEN_MMAP the guest's rings go to the
+ * back-end instead: a notification is a kick, a call an interrupt
+ * (vu-xen.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,10 +44,11 @@ static void reject(struct vu_dev *d, unsigned qi, struct vq_elem *e,
 		  e->out_len, e->in_len);
 }
 
-static void kick(struct vu_dev *d, unsigned qi)
+void vu_dev_kick(struct vu_dev *d, unsigned qi)
 {
 	uint64_t one = 1;
 
+	d->stats.kicks++;
 	/* EAGAIN: the counter is saturated, the back-end will look anyway. */
 	if (write(d->q[qi].kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		vu_link_lost(d, "kick queue %u: %s", qi, strerror(errno));
@@ -67,10 +72,12 @@ static void process_queue(struct vu_dev *d, unsigned qi)
 		while (budget && vu_sq_has_free(sq) &&
 		       (e = vdev_pop(&d->vdev, qi))) {
 			budget--;
-			if (vu_sq_submit(sq, e))
+			if (vu_sq_submit(sq, e)) {
 				reject(d, qi, e, &dirty);
-			else
+			} else {
 				submitted = true;
+				d->stats.requests++;
+			}
 		}
 		if (!vdev_is_live(&d->vdev))
 			break;
@@ -87,7 +94,7 @@ static void process_queue(struct vu_dev *d, unsigned qi)
 			break;
 	}
 	if (submitted && vu_sq_publish(sq))
-		kick(d, qi);
+		vu_dev_kick(d, qi);
 	if (dirty)
 		vdev_notify(&d->vdev, qi);
 }
@@ -96,35 +103,48 @@ void vu_dev_queue_notify(struct vdev *vdev, unsigned qidx)
 {
 	struct vu_dev *d = container_of(vdev, struct vu_dev, vdev);
 
-	/* Not connected: the device cannot be live, but be sure. */
-	if (d->shadow && d->q[qidx].started)
+	/* Still starting: the rings are taken once the back-end has them. */
+	if (!d->shadow || !d->q[qidx].started)
+		d->q[qidx].resched = true;
+	else if (d->xen.on)
+		vu_dev_kick(d, qidx); /* the back-end walks the guest's ring */
+	else
 		process_queue(d, qidx);
+}
+
+int vu_dev_take_used(struct vu_dev *d, unsigned qi, char *why, size_t why_len)
+{
+	struct vu_sq *sq = &d->shadow->q[qi];
+	struct vu_done done;
+	bool any = false;
+	int rc;
+
+	do {
+		while ((rc = vu_sq_next_used(sq, &done, why, why_len)) > 0) {
+			if (done.elem) {
+				vdev_push(&d->vdev, qi, done.elem, done.len);
+				any = true;
+			}
+		}
+	} while (!rc && vu_sq_rearm(sq));
+	if (any)
+		vdev_notify(&d->vdev, qi);
+	return rc;
 }
 
 void vu_dev_drain(struct vu_dev *d, unsigned qi)
 {
-	struct vu_done done;
-	struct vu_sq *sq;
 	char why[128];
-	bool any = false;
-	int rc;
 
 	if (!d->shadow)
 		return;
-	sq = &d->shadow->q[qi];
-	while ((rc = vu_sq_next_used(sq, &done, why, sizeof(why))) > 0) {
-		if (done.elem) {
-			vdev_push(&d->vdev, qi, done.elem, done.len);
-			any = true;
-		}
-	}
-	if (any)
-		vdev_notify(&d->vdev, qi);
-	if (rc < 0) {
+	if (vu_dev_take_used(d, qi, why, sizeof(why))) {
+		d->fail_rc = -EPROTO;
 		vu_link_lost(d, "queue %u: %s", qi, why);
 		return;
 	}
-	if (d->q[qi].resched && vu_sq_has_free(sq) && vdev_is_live(&d->vdev)) {
+	if (d->q[qi].resched && vu_sq_has_free(&d->shadow->q[qi]) &&
+	    d->q[qi].started && vdev_is_live(&d->vdev)) {
 		d->q[qi].resched = false;
 		process_queue(d, qi);
 	}
@@ -132,14 +152,20 @@ void vu_dev_drain(struct vu_dev *d, unsigned qi)
 
 static void on_kick(void *opaque)
 {
-	struct vu_dev *d = opaque;
+	vu_dev_resume(opaque);
+}
 
+void vu_dev_resume(struct vu_dev *d)
+{
 	for (unsigned q = 0; q < d->num_queues; q++) {
 		if (!d->q[q].resched || !d->shadow || !d->q[q].started ||
 		    !vdev_is_live(&d->vdev))
 			continue;
 		d->q[q].resched = false;
-		process_queue(d, q);
+		if (d->xen.on)
+			vu_dev_kick(d, q);
+		else
+			process_queue(d, q);
 	}
 }
 
@@ -159,21 +185,61 @@ void vu_dev_reset(struct vdev *vdev)
 
 	for (unsigned q = 0; q < d->num_queues; q++)
 		d->q[q].resched = false;
-	if (vu_link_stop(d))
-		return; /* the connection was dropped: nothing left to stop */
+	vu_link_stop(d);
 }
 
 void vu_dev_config_written(struct vdev *vdev, uint32_t offset, uint32_t len)
 {
 	struct vu_dev *d = container_of(vdev, struct vu_dev, vdev);
 
-	if (vu_link_set_config(d, offset, len))
-		return; /* logged; the guest reads back what it wrote */
+	/* Sent as a job; the guest reads back what it wrote meanwhile. */
+	vu_link_set_config(d, offset, len);
 }
 
 static bool is_pow2(unsigned n)
 {
 	return n && !(n & (n - 1));
+}
+
+/* XEN_MMAP's guest RAM: regions that fit the wire format. */
+static int check_xen(const struct vu_params *p, char *err, size_t err_len)
+{
+	const struct vu_xen_ram *x = p->xen_ram;
+	bool ok = x && x->nregions <= VU_XEN_RAM_MAX &&
+		  (!x->privcmd ||
+		   strlen(x->privcmd) <
+			   sizeof(((struct vu_dev *)0)->xen.privcmd));
+
+	for (unsigned i = 0; ok && i < x->nregions; i++)
+		ok = x->region[i].size &&
+		     x->region[i].gpa + x->region[i].size > x->region[i].gpa;
+	if (!x || ok)
+		return 0;
+	snprintf(err, err_len,
+		 "vhost-user %s: Xen guest RAM: at most %u regions, "
+		 "none empty or wrapping",
+		 p->path, VU_XEN_RAM_MAX);
+	return -EINVAL;
+}
+
+static void set_xen(struct vu_dev *d, const struct vu_params *p,
+		    const struct vdev_params *vp)
+{
+	const struct vu_xen_ram *x = p->xen_ram;
+
+	if (!x || !x->nregions)
+		return;
+	d->xen.enabled = true;
+	d->xen.domid = (uint32_t)vp->domid;
+	d->xen.nregions = x->nregions;
+	for (unsigned i = 0; i < x->nregions; i++)
+		d->xen.ram[i] = (struct vu_mem_region){
+			.guest_addr = x->region[i].gpa,
+			.size = x->region[i].size,
+			.user_addr = x->region[i].gpa,
+		};
+	snprintf(d->xen.privcmd, sizeof(d->xen.privcmd), "%s",
+		 x->privcmd ? x->privcmd : "/dev/xen/privcmd");
 }
 
 static int check_params(const struct vu_params *p, char *err, size_t err_len)
@@ -210,7 +276,7 @@ static int check_params(const struct vu_params *p, char *err, size_t err_len)
 			 path, p->tag);
 		return -EINVAL;
 	}
-	return 0;
+	return check_xen(p, err, err_len);
 }
 
 static struct vu_dev *alloc_dev(const struct vu_params *p, struct evloop *loop)
@@ -240,6 +306,9 @@ static struct vu_dev *alloc_dev(const struct vu_params *p, struct evloop *loop)
 	/* Not NUL-terminated when full (virtio 1.2 §5.11.4). */
 	strncpy(d->tag, p->tag ? p->tag : "virtiofs", sizeof(d->tag));
 	d->sock = -1;
+	d->inflight.fd = -1;
+	d->xen.fd = -1;
+	d->no_event_idx = p->no_event_idx;
 	for (unsigned i = 0; i < nq; i++) {
 		d->q[i] = (struct vu_queue){ .dev = d, .idx = i };
 		d->q[i].kick_fd = d->q[i].call_fd = d->q[i].err_fd = -1;
@@ -281,11 +350,14 @@ int vu_dev_new(const struct vu_params *p, const struct vdev_params *vp,
 		snprintf(err, err_len, "vhost-user %s: out of memory", p->path);
 		return -ENOMEM;
 	}
-	rc = vu_link_connect(d, why, sizeof(why));
+	set_xen(d, p, vp);
+	rc = vu_job_init(d);
 	if (!rc)
 		rc = evloop_add_notifier(loop, on_kick, d, &d->kick);
 	if (!rc)
 		rc = vu_link_timer_init(d);
+	if (!rc)
+		rc = vu_link_connect_sync(d, why, sizeof(why));
 	if (!rc)
 		rc = init_vdev(d, vp);
 	if (rc) {
@@ -295,10 +367,12 @@ int vu_dev_new(const struct vu_params *p, const struct vdev_params *vp,
 		return rc;
 	}
 	log_info(&d->vdev.log,
-		 "vhost-user back-end %s: %u queue(s) of %u, %s descriptors, "
+		 "vhost-user back-end %s: %u queue(s) of %u, %s, "
 		 "protocol features %#llx",
 		 d->path, d->num_queues, d->queue_size,
-		 d->shadow->q[0].indirect ? "indirect" : "direct",
+		 d->xen.on		  ? "guest rings (XEN_MMAP)" :
+		 d->shadow->q[0].indirect ? "shadow rings, indirect" :
+					    "shadow rings, direct",
 		 (unsigned long long)d->protocol);
 	*out = d;
 	return 0;
@@ -314,6 +388,8 @@ void vu_dev_free(struct vu_dev *d)
 	evloop_del_timer(d->timer);
 	evloop_del_notifier(d->kick);
 	vu_link_close(d);
+	vu_job_fini(d);
+	vu_inflight_free(d);
 	free(d->q);
 	free(d);
 }
@@ -323,7 +399,12 @@ struct vdev *vu_dev_vdev(struct vu_dev *d)
 	return &d->vdev;
 }
 
+void vu_dev_stats(const struct vu_dev *d, struct vu_stats *out)
+{
+	*out = d->stats;
+}
+
 bool vu_dev_connected(const struct vu_dev *d)
 {
-	return d->sock >= 0;
+	return d->sock >= 0 && d->up;
 }

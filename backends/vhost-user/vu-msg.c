@@ -23,6 +23,7 @@ static const uint32_t kind_size[] = {
 	[VU_K_U64] = sizeof(uint64_t),
 	[VU_K_STATE] = sizeof(struct vhost_vring_state),
 	[VU_K_ADDR] = sizeof(struct vhost_vring_addr),
+	[VU_K_INFLIGHT] = sizeof(struct vu_inflight),
 };
 
 #define MEM_HDR 8u
@@ -138,6 +139,69 @@ int vu_msg_mem_table(struct vu_msg *m, const struct vu_mem_region *r,
 	return 0;
 }
 
+/* rust-vmm's MmapXenFlags::is_valid(), which the back-end applies. */
+static bool xen_flags_ok(uint32_t f)
+{
+	const uint32_t known = VU_XEN_MMAP_FOREIGN | VU_XEN_MMAP_GRANT |
+			       VU_XEN_MMAP_NO_ADVANCE_MAP;
+
+	if (f & ~known)
+		return false;
+	if (f & VU_XEN_MMAP_GRANT)
+		return !(f & VU_XEN_MMAP_FOREIGN);
+	return (f & VU_XEN_MMAP_FOREIGN) && !(f & VU_XEN_MMAP_NO_ADVANCE_MAP);
+}
+
+int vu_msg_mem_table_xen(struct vu_msg *m, const struct vu_mem_region *r,
+			 unsigned n, uint32_t xen_flags, uint32_t domid)
+{
+	int rc;
+
+	if (n == 0 || n > VU_MAX_REGIONS || !xen_flags_ok(xen_flags))
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (!region_ok(&r[i]))
+			return -EINVAL;
+	}
+	rc = start(m, VU_SET_MEM_TABLE, VU_K_MEM,
+		   MEM_HDR + n * (uint32_t)sizeof(struct vu_mem_region_xen));
+	if (rc)
+		return rc;
+	m->p.xmem.nregions = n;
+	for (unsigned i = 0; i < n; i++) {
+		m->p.xmem.regions[i] = (struct vu_mem_region_xen){
+			.guest_addr = r[i].guest_addr,
+			.size = r[i].size,
+			.user_addr = r[i].user_addr,
+			.mmap_offset = r[i].mmap_offset,
+			.xen_mmap_flags = xen_flags,
+			.xen_mmap_data = domid,
+		};
+	}
+	return 0;
+}
+
+int vu_msg_inflight(struct vu_msg *m, uint32_t request,
+		    const struct vu_inflight *in)
+{
+	int rc;
+
+	/* vhost-user.rst "Inflight description": both counts non-zero. */
+	if (!in->num_queues || !in->queue_size)
+		return -EINVAL;
+	if (request == VU_SET_INFLIGHT_FD &&
+	    (!in->mmap_size ||
+	     in->mmap_offset + in->mmap_size < in->mmap_offset))
+		return -EINVAL;
+	rc = start(m, request, VU_K_INFLIGHT, kind_size[VU_K_INFLIGHT]);
+	if (rc)
+		return rc;
+	m->p.inflight = *in;
+	if (request == VU_GET_INFLIGHT_FD)
+		m->p.inflight.mmap_size = m->p.inflight.mmap_offset = 0;
+	return 0;
+}
+
 int vu_msg_config(struct vu_msg *m, uint32_t request, uint32_t offset,
 		  uint32_t len, const void *data)
 {
@@ -168,6 +232,12 @@ static uint32_t payload_size(enum vu_kind kind, const struct vu_msg *m)
 		if (m->p.mem.nregions == 0 ||
 		    m->p.mem.nregions > VU_MAX_REGIONS)
 			return UINT32_MAX;
+		/* The XEN_MMAP layout is told apart by its size alone. */
+		if (m->hdr.size ==
+		    MEM_HDR +
+			    m->p.mem.nregions *
+				    (uint32_t)sizeof(struct vu_mem_region_xen))
+			return m->hdr.size;
 		return MEM_HDR + m->p.mem.nregions *
 					 (uint32_t)sizeof(struct vu_mem_region);
 	case VU_K_CONFIG:
@@ -186,6 +256,8 @@ static unsigned fds_needed(const struct vu_msg_type *t, const struct vu_msg *m)
 		return (m->p.u64 & VU_VRING_NOFD) ? 0 : 1;
 	case VU_FDS_REGIONS:
 		return m->p.mem.nregions;
+	case VU_FDS_ONE:
+		return 1;
 	default:
 		return 0;
 	}
@@ -273,11 +345,35 @@ static int check_config(const struct vu_msg *req, const struct vu_msg *reply)
 	return 0;
 }
 
+/*
+ * The back-end's in-flight area: for the queues and size asked, of a size
+ * that holds them, with an offset that does not wrap (vhost-user.rst
+ * "Inflight I/O tracking"); the descriptor's own size is checked on mmap.
+ */
+static int check_inflight(const struct vu_msg *req, const struct vu_msg *reply)
+{
+	const struct vu_inflight *in = &reply->p.inflight;
+
+	if (in->num_queues != req->p.inflight.num_queues ||
+	    in->queue_size != req->p.inflight.queue_size || !in->mmap_size ||
+	    in->mmap_offset + in->mmap_size < in->mmap_offset)
+		return -EPROTO;
+	return 0;
+}
+
 static check_fn *const kind_check[] = {
 	[VU_K_U64] = check_u64,
 	[VU_K_STATE] = check_state,
 	[VU_K_CONFIG] = check_config,
+	[VU_K_INFLIGHT] = check_inflight,
 };
+
+unsigned vu_msg_reply_fds(const struct vu_msg *req)
+{
+	const struct vu_msg_type *t = vu_msg_type(req->hdr.request);
+
+	return t && t->fds == VU_FDS_REPLY ? 1 : 0;
+}
 
 int vu_msg_check_reply(const struct vu_msg *req, const struct vu_msg *reply)
 {

@@ -41,9 +41,21 @@ enum vu_protocol_feature {
 	VU_PROTOCOL_F_MQ = 0,
 	VU_PROTOCOL_F_REPLY_ACK = 3,
 	VU_PROTOCOL_F_CONFIG = 9,
+	VU_PROTOCOL_F_INFLIGHT_SHMFD = 12,
 	VU_PROTOCOL_F_RESET_DEVICE = 13,
 	VU_PROTOCOL_F_STATUS = 16,
+	VU_PROTOCOL_F_XEN_MMAP = 17,
 };
+
+/*
+ * XEN_MMAP: how a back-end maps a region (rust-vmm vm-memory's
+ * MmapXenFlags): foreign mapping of the guest's frames through the privcmd
+ * descriptor passed with the region (mapped in advance), or grant mapping
+ * through gntdev (optionally on demand). Exactly one of FOREIGN and GRANT.
+ */
+#define VU_XEN_MMAP_FOREIGN 0x1u
+#define VU_XEN_MMAP_GRANT 0x2u
+#define VU_XEN_MMAP_NO_ADVANCE_MAP 0x8u
 
 /* SET_VRING_KICK/CALL/ERR payload: ring index in bits 0-7, bit 8 no fd. */
 #define VU_VRING_IDX_MASK 0xffu
@@ -57,12 +69,17 @@ enum vu_protocol_feature {
 
 /* What a payload holds. */
 enum vu_kind {
-	VU_K_NONE,   /* no payload */
-	VU_K_U64,    /* a 64-bit integer */
-	VU_K_STATE,  /* struct vhost_vring_state */
-	VU_K_ADDR,   /* struct vhost_vring_addr */
-	VU_K_MEM,    /* struct vu_mem_table, 8 + 32 bytes per region */
-	VU_K_CONFIG, /* struct vu_config, 12 + config bytes */
+	VU_K_NONE,  /* no payload */
+	VU_K_U64,   /* a 64-bit integer */
+	VU_K_STATE, /* struct vhost_vring_state */
+	VU_K_ADDR,  /* struct vhost_vring_addr */
+	/*
+	 * struct vu_mem_table, 8 + 32 bytes per region, or with XEN_MMAP
+	 * struct vu_mem_table_xen, 8 + 40 bytes per region
+	 */
+	VU_K_MEM,
+	VU_K_CONFIG,   /* struct vu_config, 12 + config bytes */
+	VU_K_INFLIGHT, /* struct vu_inflight */
 };
 
 /* File descriptors a request carries. */
@@ -70,29 +87,33 @@ enum vu_fds {
 	VU_FDS_NONE,
 	VU_FDS_VRING,	/* one, unless VU_VRING_NOFD is set */
 	VU_FDS_REGIONS, /* one per region */
+	VU_FDS_ONE,	/* exactly one */
+	VU_FDS_REPLY,	/* none; the reply carries exactly one */
 };
 
 /* X(name, id, request kind, reply kind, fds): the requests we send. */
-#define VU_REQUESTS(X)                                                 \
-	X(GET_FEATURES, 1, VU_K_NONE, VU_K_U64, VU_FDS_NONE)           \
-	X(SET_FEATURES, 2, VU_K_U64, VU_K_NONE, VU_FDS_NONE)           \
-	X(SET_OWNER, 3, VU_K_NONE, VU_K_NONE, VU_FDS_NONE)             \
-	X(SET_MEM_TABLE, 5, VU_K_MEM, VU_K_NONE, VU_FDS_REGIONS)       \
-	X(SET_VRING_NUM, 8, VU_K_STATE, VU_K_NONE, VU_FDS_NONE)        \
-	X(SET_VRING_ADDR, 9, VU_K_ADDR, VU_K_NONE, VU_FDS_NONE)        \
-	X(SET_VRING_BASE, 10, VU_K_STATE, VU_K_NONE, VU_FDS_NONE)      \
-	X(GET_VRING_BASE, 11, VU_K_STATE, VU_K_STATE, VU_FDS_NONE)     \
-	X(SET_VRING_KICK, 12, VU_K_U64, VU_K_NONE, VU_FDS_VRING)       \
-	X(SET_VRING_CALL, 13, VU_K_U64, VU_K_NONE, VU_FDS_VRING)       \
-	X(SET_VRING_ERR, 14, VU_K_U64, VU_K_NONE, VU_FDS_VRING)        \
-	X(GET_PROTOCOL_FEATURES, 15, VU_K_NONE, VU_K_U64, VU_FDS_NONE) \
-	X(SET_PROTOCOL_FEATURES, 16, VU_K_U64, VU_K_NONE, VU_FDS_NONE) \
-	X(GET_QUEUE_NUM, 17, VU_K_NONE, VU_K_U64, VU_FDS_NONE)         \
-	X(SET_VRING_ENABLE, 18, VU_K_STATE, VU_K_NONE, VU_FDS_NONE)    \
-	X(GET_CONFIG, 24, VU_K_CONFIG, VU_K_CONFIG, VU_FDS_NONE)       \
-	X(SET_CONFIG, 25, VU_K_CONFIG, VU_K_NONE, VU_FDS_NONE)         \
-	X(RESET_DEVICE, 34, VU_K_NONE, VU_K_NONE, VU_FDS_NONE)         \
-	X(SET_STATUS, 39, VU_K_U64, VU_K_NONE, VU_FDS_NONE)            \
+#define VU_REQUESTS(X)                                                     \
+	X(GET_FEATURES, 1, VU_K_NONE, VU_K_U64, VU_FDS_NONE)               \
+	X(SET_FEATURES, 2, VU_K_U64, VU_K_NONE, VU_FDS_NONE)               \
+	X(SET_OWNER, 3, VU_K_NONE, VU_K_NONE, VU_FDS_NONE)                 \
+	X(SET_MEM_TABLE, 5, VU_K_MEM, VU_K_NONE, VU_FDS_REGIONS)           \
+	X(SET_VRING_NUM, 8, VU_K_STATE, VU_K_NONE, VU_FDS_NONE)            \
+	X(SET_VRING_ADDR, 9, VU_K_ADDR, VU_K_NONE, VU_FDS_NONE)            \
+	X(SET_VRING_BASE, 10, VU_K_STATE, VU_K_NONE, VU_FDS_NONE)          \
+	X(GET_VRING_BASE, 11, VU_K_STATE, VU_K_STATE, VU_FDS_NONE)         \
+	X(SET_VRING_KICK, 12, VU_K_U64, VU_K_NONE, VU_FDS_VRING)           \
+	X(SET_VRING_CALL, 13, VU_K_U64, VU_K_NONE, VU_FDS_VRING)           \
+	X(SET_VRING_ERR, 14, VU_K_U64, VU_K_NONE, VU_FDS_VRING)            \
+	X(GET_PROTOCOL_FEATURES, 15, VU_K_NONE, VU_K_U64, VU_FDS_NONE)     \
+	X(SET_PROTOCOL_FEATURES, 16, VU_K_U64, VU_K_NONE, VU_FDS_NONE)     \
+	X(GET_QUEUE_NUM, 17, VU_K_NONE, VU_K_U64, VU_FDS_NONE)             \
+	X(SET_VRING_ENABLE, 18, VU_K_STATE, VU_K_NONE, VU_FDS_NONE)        \
+	X(GET_CONFIG, 24, VU_K_CONFIG, VU_K_CONFIG, VU_FDS_NONE)           \
+	X(SET_CONFIG, 25, VU_K_CONFIG, VU_K_NONE, VU_FDS_NONE)             \
+	X(GET_INFLIGHT_FD, 31, VU_K_INFLIGHT, VU_K_INFLIGHT, VU_FDS_REPLY) \
+	X(SET_INFLIGHT_FD, 32, VU_K_INFLIGHT, VU_K_NONE, VU_FDS_ONE)       \
+	X(RESET_DEVICE, 34, VU_K_NONE, VU_K_NONE, VU_FDS_NONE)             \
+	X(SET_STATUS, 39, VU_K_U64, VU_K_NONE, VU_FDS_NONE)                \
 	X(GET_STATUS, 40, VU_K_NONE, VU_K_U64, VU_FDS_NONE)
 
 enum vu_request {
@@ -120,6 +141,30 @@ struct vu_mem_table {
 	struct vu_mem_region regions[VU_MAX_REGIONS];
 };
 
+/* XEN_MMAP: each region carries how to map it and the domain. */
+struct vu_mem_region_xen {
+	uint64_t guest_addr;
+	uint64_t size;
+	uint64_t user_addr;
+	uint64_t mmap_offset;
+	uint32_t xen_mmap_flags; /* VU_XEN_MMAP_* */
+	uint32_t xen_mmap_data;	 /* the domain id */
+};
+
+struct vu_mem_table_xen {
+	uint32_t nregions;
+	uint32_t padding;
+	struct vu_mem_region_xen regions[VU_MAX_REGIONS];
+};
+
+/* GET/SET_INFLIGHT_FD: the back-end's in-flight tracking area. */
+struct vu_inflight {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
+	uint16_t num_queues;
+	uint16_t queue_size;
+};
+
 struct vu_config {
 	uint32_t offset;
 	uint32_t size;
@@ -138,7 +183,9 @@ struct vu_msg {
 		struct vhost_vring_state state;
 		struct vhost_vring_addr addr;
 		struct vu_mem_table mem;
+		struct vu_mem_table_xen xmem;
 		struct vu_config config;
+		struct vu_inflight inflight;
 	} p;
 };
 
@@ -171,6 +218,18 @@ int vu_msg_vring_fd(struct vu_msg *m, uint32_t request, uint32_t index,
 		    bool has_fd) must_check;
 int vu_msg_mem_table(struct vu_msg *m, const struct vu_mem_region *r,
 		     unsigned n) must_check;
+/*
+ * SET_MEM_TABLE in the XEN_MMAP layout (only once XEN_MMAP is negotiated):
+ * each region with xen_mmap_flags and the domain id; -EINVAL for flags
+ * rust-vmm would refuse (not exactly one of FOREIGN and GRANT, or FOREIGN
+ * without advance mapping, or unknown bits).
+ */
+int vu_msg_mem_table_xen(struct vu_msg *m, const struct vu_mem_region *r,
+			 unsigned n, uint32_t xen_flags,
+			 uint32_t domid) must_check;
+/* GET_INFLIGHT_FD (num_queues, queue_size) or SET_INFLIGHT_FD (all). */
+int vu_msg_inflight(struct vu_msg *m, uint32_t request,
+		    const struct vu_inflight *in) must_check;
 /* GET_CONFIG (data NULL: zeroes) or SET_CONFIG of len bytes at offset. */
 int vu_msg_config(struct vu_msg *m, uint32_t request, uint32_t offset,
 		  uint32_t len, const void *data) must_check;
@@ -195,5 +254,7 @@ int vu_msg_check_reply_hdr(const struct vu_msg *req, const struct vu_hdr *h,
 			   uint32_t *size) must_check;
 int vu_msg_check_reply(const struct vu_msg *req,
 		       const struct vu_msg *reply) must_check;
+/* How many descriptors the reply to req must carry (0 or 1). */
+unsigned vu_msg_reply_fds(const struct vu_msg *req);
 
 #endif

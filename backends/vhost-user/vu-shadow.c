@@ -36,6 +36,7 @@ static void layout(struct vu_sq *sq, const struct vu_shadow_params *p,
 {
 	sq->nslots = p->nslots;
 	sq->indirect = p->indirect;
+	sq->event_idx = p->event_idx;
 	/* Direct chains take two descriptors: readable, writable. */
 	sq->num = p->indirect ? p->nslots : (uint16_t)(2 * p->nslots);
 	/* §2.7.5.3.1: no chain longer than the queue size. */
@@ -268,10 +269,20 @@ int vu_sq_submit(struct vu_sq *sq, struct vq_elem *e)
 	return 0;
 }
 
+/* The back-end's avail_event (§2.7.10): after the used ring's entries. */
+static uint16_t avail_event(const struct vu_sq *sq)
+{
+	const uint16_t *ev =
+		(const uint16_t *)(const void *)&sq->used->ring[sq->num];
+
+	return le16toh(__atomic_load_n(ev, __ATOMIC_RELAXED));
+}
+
 bool vu_sq_publish(struct vu_sq *sq)
 {
-	uint16_t flags;
+	uint16_t old = sq->pub_idx, flags;
 
+	sq->pub_idx = sq->avail_idx;
 	/*
 	 * virtio 1.2 §2.7.13.3.1: the descriptors and avail ring entries
 	 * written in vu_sq_submit() must be visible before the new idx.
@@ -280,12 +291,38 @@ bool vu_sq_publish(struct vu_sq *sq)
 			 __ATOMIC_RELEASE);
 	/*
 	 * §2.7.13.4: the idx store must be visible before we read the used
-	 * ring's flags, or we could miss the back-end asking for kicks again
-	 * while it finds the ring empty.
+	 * ring's flags or avail_event, or we could miss the back-end asking
+	 * for kicks again while it finds the ring empty.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * §2.7.10: with EVENT_IDX, a kick only when the new entries pass the
+	 * index the back-end asked to be kicked at. Both are hints a hostile
+	 * back-end can only use to stall its own device.
+	 */
+	if (sq->event_idx)
+		return vring_need_event(avail_event(sq), sq->avail_idx, old);
 	flags = le16toh(__atomic_load_n(&sq->used->flags, __ATOMIC_RELAXED));
 	return !(flags & VRING_USED_F_NO_NOTIFY);
+}
+
+bool vu_sq_rearm(struct vu_sq *sq)
+{
+	uint16_t *ev = &sq->avail->ring[sq->num];
+	uint16_t idx;
+
+	if (!sq->event_idx)
+		return false;
+	/* §2.7.10: a call for the next entry after those we have taken. */
+	__atomic_store_n(ev, htole16(sq->last_used), __ATOMIC_RELAXED);
+	/*
+	 * The used_event store must be visible before we read used->idx
+	 * again: an entry the back-end added before it saw used_event came
+	 * without a call, and we must find it now.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	idx = le16toh(__atomic_load_n(&sq->used->idx, __ATOMIC_RELAXED));
+	return idx != sq->last_used;
 }
 
 static void copy_back(const uint8_t *src, const struct vq_elem *e)

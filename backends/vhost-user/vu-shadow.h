@@ -55,6 +55,7 @@ struct vu_sq {
 	uint16_t nslots;
 	uint16_t descs; /* descriptors per slot */
 	bool indirect;	/* one indirect table per slot, else direct chains */
+	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX with the back-end */
 	uint32_t slot_bytes;
 	struct vring_desc *desc;
 	struct vring_avail *avail;
@@ -65,7 +66,8 @@ struct vu_sq {
 	uint8_t *base; /* the whole region */
 
 	/* Ours, never read from shared memory. */
-	uint16_t avail_idx; /* entries published */
+	uint16_t avail_idx; /* entries submitted */
+	uint16_t pub_idx;   /* avail idx as last published */
 	uint16_t last_used; /* next used entry to read */
 	uint16_t inflight;  /* published, not yet completed */
 	uint16_t nfree;
@@ -79,6 +81,7 @@ struct vu_shadow_params {
 	uint16_t max_iov;    /* iovecs per request, as vdev's max_iov */
 	uint32_t slot_bytes; /* bounce bytes per slot, a multiple of 4096 */
 	bool indirect;	     /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool event_idx;	     /* VIRTIO_RING_F_EVENT_IDX negotiated */
 };
 
 struct vu_shadow {
@@ -119,9 +122,15 @@ static inline bool vu_sq_has_free(const struct vu_sq *sq)
 int vu_sq_submit(struct vu_sq *sq, struct vq_elem *elem) must_check;
 /*
  * Publishes what was submitted. Returns true when the back-end wants a kick
- * (VRING_USED_F_NO_NOTIFY clear).
+ * (VRING_USED_F_NO_NOTIFY clear; with EVENT_IDX, its avail_event passed).
  */
 bool vu_sq_publish(struct vu_sq *sq) must_check;
+/*
+ * With EVENT_IDX, after taking the used entries: asks for a call at the next
+ * one (used_event) and returns true when entries came meanwhile (take them
+ * again). Without it: false.
+ */
+bool vu_sq_rearm(struct vu_sq *sq) must_check;
 /*
  * Takes the next used entry: 1 and *done (writable bytes already copied back
  * to the guest), 0 when there is none, -EPROTO with a reason in why when the

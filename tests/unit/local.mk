@@ -163,7 +163,7 @@ tests_unit_test_console_hostile_LDFLAGS = $(UNIT_LINK_FLAGS)
 # reconnection against a scripted back-end thread.
 VHOST_USER_UNIT = tests/unit/test-vhost-user-msg \
 	tests/unit/test-vhost-user-conn tests/unit/test-vhost-user-shadow \
-	tests/unit/test-vhost-user-dev
+	tests/unit/test-vhost-user-dev tests/unit/test-vhost-user-resume
 check_PROGRAMS += $(VHOST_USER_UNIT)
 TESTS += $(VHOST_USER_UNIT)
 VHOST_USER_UNIT_LDADD = backends/libbackends-san.a src/libcore-san.a \
@@ -187,12 +187,22 @@ tests_unit_test_vhost_user_shadow_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_unit_test_vhost_user_shadow_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vhost_user_shadow_LDADD = $(VHOST_USER_UNIT_LDADD)
 tests_unit_test_vhost_user_shadow_LDFLAGS = $(UNIT_LINK_FLAGS)
-tests_unit_test_vhost_user_dev_SOURCES = tests/unit/test-vhost-user-dev.c
+VHOST_USER_FIXTURE = tests/unit/test-vhost-user-fixture.c \
+	tests/unit/test-vhost-user-fixture.h $(UNIT_HELPERS)
+tests_unit_test_vhost_user_dev_SOURCES = tests/unit/test-vhost-user-dev.c \
+	$(VHOST_USER_FIXTURE)
 tests_unit_test_vhost_user_dev_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/backends
 tests_unit_test_vhost_user_dev_CFLAGS = $(UNIT_COMPILE_FLAGS)
 tests_unit_test_vhost_user_dev_LDADD = $(VHOST_USER_UNIT_LDADD)
 tests_unit_test_vhost_user_dev_LDFLAGS = $(UNIT_LINK_FLAGS)
+tests_unit_test_vhost_user_resume_SOURCES = \
+	tests/unit/test-vhost-user-resume.c $(VHOST_USER_FIXTURE)
+tests_unit_test_vhost_user_resume_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/backends
+tests_unit_test_vhost_user_resume_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_vhost_user_resume_LDADD = $(VHOST_USER_UNIT_LDADD)
+tests_unit_test_vhost_user_resume_LDFLAGS = $(UNIT_LINK_FLAGS)
 
 # The same checks on every backend of the registry's table.
 check_PROGRAMS += tests/unit/test-backend-contract

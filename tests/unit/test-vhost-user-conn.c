@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -231,6 +232,127 @@ static void test_hostile_reply_with_fds(void **state)
 	assert_int_equal(lowest_free_fd(), before);
 }
 
+/* The back-end's side: len bytes with nfds descriptors in one sendmsg. */
+static void be_send(struct pair *p, const void *buf, size_t len, const int *fds,
+		    unsigned nfds)
+{
+	char ctl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	memset(ctl, 0, sizeof(ctl));
+	if (nfds) {
+		mh.msg_control = ctl;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(p->be, &mh, 0), (ssize_t)len);
+}
+
+/* A GET_INFLIGHT_FD reply: header and payload, as one buffer. */
+static void inflight_reply(uint8_t *buf, uint16_t nq)
+{
+	struct vu_hdr h = { VU_GET_INFLIGHT_FD, VU_VERSION | VU_FLAG_REPLY,
+			    24 };
+	struct vu_inflight in = { 4096, 0, nq, 128 };
+
+	memcpy(buf, &h, 12);
+	memcpy(buf + 12, &in, 24);
+}
+
+static void send_get_inflight(struct pair *p, struct vu_msg *m)
+{
+	struct vu_inflight in = { 0, 0, 1, 128 };
+
+	assert_int_equal(vu_msg_inflight(m, VU_GET_INFLIGHT_FD, &in), 0);
+	assert_int_equal(vu_conn_send(p->fe, m, NULL, 0), 0);
+}
+
+/* The one reply that brings a descriptor: taken, then the caller's. */
+static void test_recv_inflight_fd(void **state)
+{
+	struct pair *p = *state;
+	int mfd = memfd_create("area", MFD_CLOEXEC), before;
+	uint8_t buf[36];
+	struct vu_rx rx;
+	struct vu_msg m;
+
+	send_get_inflight(p, &m);
+	inflight_reply(buf, 1);
+	vu_rx_init(&rx);
+	/* Non-blocking: nothing yet, then the header, then the rest. */
+	assert_int_equal(vu_conn_recv(p->fe, &m, &rx), -EAGAIN);
+	be_send(p, buf, 12, &mfd, 1);
+	close(mfd);
+	assert_int_equal(vu_conn_recv(p->fe, &m, &rx), -EAGAIN);
+	assert_true(rx.fd >= 0);
+	be_send(p, buf + 12, 24, NULL, 0);
+	assert_int_equal(vu_conn_recv(p->fe, &m, &rx), 0);
+	assert_int_equal(rx.msg.p.inflight.mmap_size, 4096);
+	before = rx.fd;
+	vu_rx_reset(&rx); /* not taken: closed */
+	assert_int_equal(lowest_free_fd(), before);
+}
+
+static void hostile_inflight(struct pair *p, const int *fds1, unsigned n1,
+			     const int *fds2, unsigned n2, uint16_t nq)
+{
+	uint8_t buf[36];
+	struct vu_rx rx;
+	struct vu_msg m;
+	int before, rc;
+
+	send_get_inflight(p, &m);
+	inflight_reply(buf, nq);
+	be_send(p, buf, 12, fds1, n1);
+	be_send(p, buf + 12, 24, fds2, n2);
+	before = lowest_free_fd();
+	vu_rx_init(&rx);
+	rc = vu_conn_recv(p->fe, &m, &rx);
+	vu_rx_reset(&rx);
+	assert_int_equal(rc, -EPROTO);
+	/* Whatever came, nothing is left open. */
+	assert_int_equal(lowest_free_fd(), before);
+}
+
+static void test_hostile_inflight_without_fd(void **state)
+{
+	hostile_inflight(*state, NULL, 0, NULL, 0, 1);
+}
+
+static void test_hostile_inflight_two_fds(void **state)
+{
+	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
+	int fds[2] = { a, b };
+
+	hostile_inflight(*state, fds, 2, NULL, 0, 1);
+	close(a);
+	close(b);
+}
+
+static void test_hostile_inflight_fd_in_each_piece(void **state)
+{
+	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
+
+	hostile_inflight(*state, &a, 1, &b, 1, 1);
+	close(a);
+	close(b);
+}
+
+/* A descriptor with an area for other queues: both refused, fd closed. */
+static void test_hostile_inflight_other_queues(void **state)
+{
+	int a = eventfd(0, EFD_CLOEXEC);
+
+	hostile_inflight(*state, &a, 1, NULL, 0, 2);
+	close(a);
+}
+
 static void test_hostile_no_reply(void **state)
 {
 	struct pair *p = *state;
@@ -330,6 +452,11 @@ static void test_hostile_backend_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_recv_inflight_fd),
+		T(test_hostile_inflight_without_fd),
+		T(test_hostile_inflight_two_fds),
+		T(test_hostile_inflight_fd_in_each_piece),
+		T(test_hostile_inflight_other_queues),
 		T(test_call_with_reply),
 		T(test_sends_fds),
 		T(test_reply_in_pieces),

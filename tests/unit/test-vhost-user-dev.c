@@ -13,257 +13,27 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "evloop.h"
-#include "gmem.h"
-#include "vhost-user/vu-dev.h"
-
-#define FULL_FEATURES                                                      \
-	((1ull << VIRTIO_F_VERSION_1) | (1ull << VU_F_PROTOCOL_FEATURES) | \
-	 (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_SEG_MAX) |   \
-	 (1ull << VIRTIO_RING_F_INDIRECT_DESC))
-#define FULL_PROTOCOL                                                  \
-	((1ull << VU_PROTOCOL_F_MQ) | (1ull << VU_PROTOCOL_F_CONFIG) | \
-	 (1ull << VU_PROTOCOL_F_REPLY_ACK) | (1ull << 1) /* LOG_SHMFD */)
-
-/* The scripted back-end. */
-struct fake {
-	char path[108];
-	int lfd;
-	pthread_t thread;
-	uint64_t features, protocol, queues;
-	bool config_fails, hang, unsolicited;
-	int conns; /* accepted so far (atomic) */
-	int conn;  /* the one being served, or -1 (atomic) */
-	bool stop; /* (atomic) */
-};
-
-struct fx {
-	struct fake fake;
-	struct logger logger;
-	struct gmem_flat flat;
-	struct evloop *loop;
-	struct vu_params p;
-	struct vu_dev *d;
-	char err[256];
-};
-
-static bool read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < len) {
-		r = read(fd, (char *)buf + got, len - got);
-		if (r <= 0)
-			return false;
-		got += (size_t)r;
-	}
-	return true;
-}
-
-static void reply(int fd, const struct vu_hdr *req, const void *p,
-		  uint32_t size)
-{
-	struct vu_hdr h = { req->request, VU_VERSION | VU_FLAG_REPLY, size };
-
-	if (write(fd, &h, sizeof(h)) != sizeof(h) ||
-	    (size && write(fd, p, size) != (ssize_t)size))
-		return;
-}
-
-static void answer(struct fake *k, int fd, const struct vu_hdr *h,
-		   struct vu_msg *m)
-{
-	struct virtio_blk_config c = { .capacity = htole64(2048),
-				       .seg_max = htole32(1000) };
-	uint64_t v = 0;
-
-	switch (h->request) {
-	case VU_GET_FEATURES:
-		reply(fd, h, &k->features, 8);
-		break;
-	case VU_GET_PROTOCOL_FEATURES:
-		reply(fd, h, &k->protocol, 8);
-		break;
-	case VU_GET_QUEUE_NUM:
-		reply(fd, h, &k->queues, 8);
-		break;
-	case VU_GET_CONFIG:
-		memcpy(m->p.config.data, &c, m->p.config.size);
-		reply(fd, h, &m->p, k->config_fails ? 0 : h->size);
-		if (k->unsolicited && __atomic_load_n(&k->conns, 0) == 1)
-			reply(fd, h, &v, 8); /* and again, unasked */
-		break;
-	case VU_GET_VRING_BASE:
-		m->p.state.num = 0;
-		reply(fd, h, &m->p, 8);
-		break;
-	default:
-		if (h->flags & VU_FLAG_NEED_REPLY)
-			reply(fd, h, &v, 8);
-	}
-}
-
-/* Serves one connection until the front-end closes it. */
-static void serve(struct fake *k, int fd)
-{
-	char ctl[CMSG_SPACE(8 * sizeof(int))];
-	struct vu_msg m;
-
-	for (;;) {
-		struct iovec iov = { &m.hdr, sizeof(m.hdr) };
-		struct msghdr mh = { .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = ctl,
-				     .msg_controllen = sizeof(ctl) };
-		struct cmsghdr *c;
-
-		if (recvmsg(fd, &mh, MSG_WAITALL) != sizeof(m.hdr) ||
-		    m.hdr.size > sizeof(m.p) ||
-		    !read_full(fd, &m.p, m.hdr.size))
-			return;
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			int *fds = (int *)(void *)CMSG_DATA(c);
-			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < n; i++)
-				close(fds[i]);
-		}
-		if (!k->hang)
-			answer(k, fd, &m.hdr, &m);
-	}
-}
-
-static void *fake_main(void *opaque)
-{
-	struct fake *k = opaque;
-	struct pollfd p = { .fd = k->lfd, .events = POLLIN };
-	int fd;
-
-	while (!__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(&p, 1, 20) != 1)
-			continue;
-		fd = accept(k->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		__atomic_add_fetch(&k->conns, 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&k->conn, fd, __ATOMIC_SEQ_CST);
-		serve(k, fd);
-		__atomic_store_n(&k->conn, -1, __ATOMIC_SEQ_CST);
-		close(fd);
-	}
-	return NULL;
-}
-
-static void fake_start(struct fake *k)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	unlink(k->path);
-	memcpy(sa.sun_path, k->path, strlen(k->path) + 1);
-	k->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(bind(k->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(k->lfd, 4), 0);
-	k->stop = false;
-	k->conns = 0;
-	k->conn = -1;
-	assert_int_equal(pthread_create(&k->thread, NULL, fake_main, k), 0);
-}
-
-static void fake_stop(struct fake *k)
-{
-	int fd;
-
-	if (k->lfd < 0)
-		return;
-	__atomic_store_n(&k->stop, true, __ATOMIC_RELEASE);
-	/* The back-end dies: its connection goes with it. */
-	fd = __atomic_load_n(&k->conn, __ATOMIC_SEQ_CST);
-	if (fd >= 0)
-		shutdown(fd, SHUT_RDWR);
-	pthread_join(k->thread, NULL);
-	close(k->lfd);
-	k->lfd = -1;
-	unlink(k->path);
-}
-
-static int setup(void **state)
-{
-	static struct fx f;
-	const struct gmem_flat_region r = { 0x40000000, 1 << 20, 0 };
-
-	memset(&f, 0, sizeof(f));
-	f.fake.lfd = -1;
-	snprintf(f.fake.path, sizeof(f.fake.path), "/tmp/xvdm-vu-fake-%d",
-		 getpid());
-	f.fake.features = FULL_FEATURES;
-	f.fake.protocol = FULL_PROTOCOL;
-	f.fake.queues = 1;
-	log_init(&f.logger, 2, LOG_ERR);
-	if (gmem_flat_init(&f.flat, &r, 1) || evloop_new(&f.loop))
-		return -1;
-	f.p = (struct vu_params){ .path = f.fake.path,
-				  .device_id = VIRTIO_ID_BLOCK,
-				  .timeout_ms = 300,
-				  .reconnect_min_ms = 10,
-				  .reconnect_max_ms = 40 };
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vu_dev_free(f->d);
-	fake_stop(&f->fake);
-	evloop_free(f->loop);
-	gmem_flat_fini(&f->flat);
-	return 0;
-}
-
-static int create(struct fx *f)
-{
-	struct vdev_params vp = { .mem = &f->flat.mem,
-				  .logger = &f->logger,
-				  .domid = 1,
-				  .name = "vu0" };
-
-	f->err[0] = 0;
-	return vu_dev_new(&f->p, &vp, f->loop, &f->d, f->err, sizeof(f->err));
-}
-
-/* Runs the loop for ms, or until the connection state is `want`. */
-static bool wait_connected(struct fx *f, bool want, int ms)
-{
-	for (int i = 0; i < ms / 10; i++) {
-		if (vu_dev_connected(f->d) == want)
-			return true;
-		if (evloop_run_once(f->loop, 10) < 0)
-			return false;
-	}
-	return vu_dev_connected(f->d) == want;
-}
+#include "test-vhost-user-fixture.h"
 
 static void test_create_negotiates(void **state)
 {
 	struct fx *f = *state;
 	struct virtio_blk_config c;
 
-	fake_start(&f->fake);
-	assert_int_equal(create(f), 0);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), 0);
 	/* What we take of what it offers: no LOG_SHMFD. */
 	assert_int_equal(f->d->protocol,
 			 (1ull << VU_PROTOCOL_F_MQ) |
@@ -291,8 +61,8 @@ static void test_fs_configuration_is_ours(void **state)
 	f->fake.queues = 2;
 	f->p.device_id = VIRTIO_ID_FS;
 	f->p.tag = "share";
-	fake_start(&f->fake);
-	assert_int_equal(create(f), 0);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), 0);
 	assert_int_equal(f->d->num_queues, 2); /* hiprio + 1 request queue */
 	assert_int_equal(f->d->vdev.num_queues, 2);
 	assert_int_equal(f->d->vdev.config_len, sizeof(c));
@@ -305,21 +75,21 @@ static void test_fs_configuration_is_ours(void **state)
 	f->d = NULL;
 	/* A tag that does not fit, and more queues than the back-end has. */
 	f->p.tag = "0123456789012345678901234567890123456";
-	assert_int_equal(create(f), -EINVAL);
+	assert_int_equal(vuf_create(f), -EINVAL);
 	f->p.tag = NULL;
 	f->p.num_queues = 2;
-	assert_int_equal(create(f), -ENOTSUP);
+	assert_int_equal(vuf_create(f), -ENOTSUP);
 }
 
 static void test_backend_missing(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(create(f), -ENOENT);
+	assert_int_equal(vuf_create(f), -ENOENT);
 	assert_non_null(strstr(f->err, f->fake.path));
 	assert_null(f->d);
 	f->p.device_id = VIRTIO_ID_NET;
-	assert_int_equal(create(f), -ENOTSUP);
+	assert_int_equal(vuf_create(f), -ENOTSUP);
 	assert_non_null(strstr(f->err, "not supported"));
 }
 
@@ -328,8 +98,8 @@ static void test_hostile_backend_without_version_1(void **state)
 	struct fx *f = *state;
 
 	f->fake.features &= ~(1ull << VIRTIO_F_VERSION_1);
-	fake_start(&f->fake);
-	assert_int_equal(create(f), -ENOTSUP);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), -ENOTSUP);
 	assert_non_null(strstr(f->err, "VIRTIO_F_VERSION_1"));
 }
 
@@ -338,8 +108,8 @@ static void test_hostile_backend_without_config(void **state)
 	struct fx *f = *state;
 
 	f->fake.protocol &= ~(1ull << VU_PROTOCOL_F_CONFIG);
-	fake_start(&f->fake);
-	assert_int_equal(create(f), -ENOTSUP);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), -ENOTSUP);
 	assert_non_null(strstr(f->err, "CONFIG"));
 }
 
@@ -348,8 +118,8 @@ static void test_hostile_backend_refuses_config(void **state)
 	struct fx *f = *state;
 
 	f->fake.config_fails = true;
-	fake_start(&f->fake);
-	assert_int_equal(create(f), -EREMOTEIO);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), -EREMOTEIO);
 	assert_non_null(strstr(f->err, "GET_CONFIG"));
 }
 
@@ -358,8 +128,8 @@ static void test_hostile_backend_too_few_queues(void **state)
 	struct fx *f = *state;
 
 	f->p.num_queues = 2;
-	fake_start(&f->fake);
-	assert_int_equal(create(f), -ENOTSUP);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), -ENOTSUP);
 	assert_non_null(strstr(f->err, "2 queues"));
 }
 
@@ -368,8 +138,8 @@ static void test_hostile_backend_hangs(void **state)
 	struct fx *f = *state;
 
 	f->fake.hang = true;
-	fake_start(&f->fake);
-	assert_int_equal(create(f), -ETIMEDOUT);
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), -ETIMEDOUT);
 	assert_non_null(strstr(f->err, "GET_FEATURES"));
 }
 
@@ -379,10 +149,10 @@ static void test_hostile_backend_talks_out_of_turn(void **state)
 	struct fx *f = *state;
 
 	f->fake.unsolicited = true;
-	fake_start(&f->fake);
-	assert_int_equal(create(f), 0);
-	assert_true(wait_connected(f, false, 1000));
-	assert_true(wait_connected(f, true, 1000));
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), 0);
+	assert_true(vuf_wait_connected(f, false, 1000));
+	assert_true(vuf_wait_connected(f, true, 1000));
 	assert_true(__atomic_load_n(&f->fake.conns, 0) >= 2);
 }
 
@@ -392,24 +162,39 @@ static void test_hostile_backend_back_with_fewer_features(void **state)
 	struct fx *f = *state;
 	int conns;
 
-	fake_start(&f->fake);
-	assert_int_equal(create(f), 0);
-	fake_stop(&f->fake);
-	assert_true(wait_connected(f, false, 1000));
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), 0);
+	vuf_fake_stop(&f->fake);
+	assert_true(vuf_wait_connected(f, false, 1000));
 	f->fake.features &= ~(1ull << VIRTIO_BLK_F_FLUSH);
-	fake_start(&f->fake);
-	assert_false(wait_connected(f, true, 300));
+	vuf_fake_start(&f->fake);
+	assert_false(vuf_wait_connected(f, true, 300));
 	conns = __atomic_load_n(&f->fake.conns, 0);
 	assert_true(conns >= 2); /* it kept trying, with backoff */
-	fake_stop(&f->fake);
+	vuf_fake_stop(&f->fake);
 	f->fake.features |= 1ull << VIRTIO_BLK_F_FLUSH;
-	fake_start(&f->fake);
-	assert_true(wait_connected(f, true, 1000));
+	vuf_fake_start(&f->fake);
+	assert_true(vuf_wait_connected(f, true, 1000));
+}
+
+/* Without the area (not offered), a back-end lost means NEEDS_RESET. */
+static void test_no_inflight_needs_reset(void **state)
+{
+	struct fx *f = *state;
+
+	vuf_fake_start(&f->fake);
+	assert_int_equal(vuf_create(f), 0);
+	vuf_drive(f);
+	assert_true(vuf_wait_started(f, 1000));
+	assert_int_equal(f->fake.get_inflight[1], 0);
+	vuf_fake_stop(&f->fake);
+	assert_true(vuf_wait_connected(f, false, 1000));
+	assert_true(vuf_needs_reset(f));
 }
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, vuf_setup, vuf_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_create_negotiates),
 		T(test_fs_configuration_is_ours),
@@ -421,6 +206,7 @@ int main(void)
 		T(test_hostile_backend_hangs),
 		T(test_hostile_backend_talks_out_of_turn),
 		T(test_hostile_backend_back_with_fewer_features),
+		T(test_no_inflight_needs_reset),
 	};
 #undef T
 

@@ -386,9 +386,173 @@ static void test_hostile_header_changed_after_check(void **state)
 	assert_int_equal(vu_msg_check_reply(&req, &r), -EPROTO);
 }
 
+/* XEN_MMAP regions: 40 bytes each, flags and domid after the usual four. */
+static void test_build_xen_mem_table(void **state)
+{
+	struct vu_mem_region r[2] = { { 0x40000000, 0x100000, 0x40000000, 0 },
+				      { 0x80000000, 0x200000, 0x80000000, 0 } };
+	struct vu_msg m;
+
+	(void)state;
+	assert_int_equal(sizeof(struct vu_mem_region_xen), 40);
+	assert_int_equal(vu_msg_mem_table_xen(&m, r, 2, VU_XEN_MMAP_FOREIGN, 7),
+			 0);
+	assert_int_equal(m.hdr.request, VU_SET_MEM_TABLE);
+	assert_int_equal(m.hdr.size, 8 + 2 * 40);
+	assert_int_equal(m.p.xmem.nregions, 2);
+	assert_int_equal(m.p.xmem.regions[1].guest_addr, 0x80000000);
+	assert_int_equal(m.p.xmem.regions[1].size, 0x200000);
+	assert_int_equal(m.p.xmem.regions[1].xen_mmap_flags,
+			 VU_XEN_MMAP_FOREIGN);
+	assert_int_equal(m.p.xmem.regions[1].xen_mmap_data, 7);
+	/* The wire bytes: flags at 32, domid at 36 of each region. */
+	assert_int_equal(*(uint32_t *)(void *)((uint8_t *)&m.p + 8 + 40 + 32),
+			 VU_XEN_MMAP_FOREIGN);
+	assert_int_equal(*(uint32_t *)(void *)((uint8_t *)&m.p + 8 + 40 + 36),
+			 7);
+	/* One descriptor per region, like the plain layout. */
+	assert_int_equal(vu_msg_check_request(&m, 2), 0);
+	assert_int_equal(vu_msg_check_request(&m, 1), -EINVAL);
+	/* Grant mappings, mapped in advance or not. */
+	assert_int_equal(vu_msg_mem_table_xen(&m, r, 1, VU_XEN_MMAP_GRANT, 7),
+			 0);
+	assert_int_equal(vu_msg_mem_table_xen(
+				 &m, r, 1,
+				 VU_XEN_MMAP_GRANT | VU_XEN_MMAP_NO_ADVANCE_MAP,
+				 7),
+			 0);
+}
+
+/* What rust-vmm's back-end would refuse, we never send. */
+static void test_build_xen_refuses_bad_flags(void **state)
+{
+	static const uint32_t bad[] = {
+		0,					 /* a plain mapping */
+		VU_XEN_MMAP_FOREIGN | VU_XEN_MMAP_GRANT, /* both */
+		VU_XEN_MMAP_FOREIGN | VU_XEN_MMAP_NO_ADVANCE_MAP,
+		VU_XEN_MMAP_NO_ADVANCE_MAP,
+		VU_XEN_MMAP_FOREIGN | 0x4, /* unknown bits */
+		VU_XEN_MMAP_GRANT | 0x80000000,
+	};
+	struct vu_mem_region r = { 0x40000000, 0x100000, 0x40000000, 0 };
+	struct vu_mem_region w = { UINT64_MAX - 10, 4096, 0, 0 };
+	struct vu_msg m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vu_msg_mem_table_xen(&m, &r, 1, bad[i], 1),
+				 -EINVAL);
+	assert_int_equal(
+		vu_msg_mem_table_xen(&m, &w, 1, VU_XEN_MMAP_FOREIGN, 1),
+		-EINVAL);
+	assert_int_equal(
+		vu_msg_mem_table_xen(&m, &r, 0, VU_XEN_MMAP_FOREIGN, 1),
+		-EINVAL);
+	assert_int_equal(
+		vu_msg_mem_table_xen(&m, &r, 9, VU_XEN_MMAP_FOREIGN, 1),
+		-EINVAL);
+}
+
+/*
+ * The reply to a XEN_MMAP SET_MEM_TABLE is an ack like any other: a back-end
+ * echoing the table, sending the plain layout's size, or acking another
+ * request is refused; a non-zero ack is a refusal.
+ */
+static void test_hostile_xen_mem_table_replies(void **state)
+{
+	static const uint32_t sizes[] = { 0, 4, 8 + 32, 8 + 40, 16, 48 };
+	struct vu_mem_region r = { 0x40000000, 0x100000, 0x40000000, 0 };
+	struct vu_msg req, rep;
+	uint32_t size;
+
+	(void)state;
+	assert_int_equal(
+		vu_msg_mem_table_xen(&req, &r, 1, VU_XEN_MMAP_FOREIGN, 3), 0);
+	assert_false(vu_msg_wants_reply(&req));
+	rep = reply_to(&req, 8);
+	assert_int_equal(vu_msg_check_reply_hdr(&req, &rep.hdr, &size),
+			 -EPROTO); /* no ack was asked for */
+	vu_msg_need_reply(&req);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		rep = reply_to(&req, sizes[i]);
+		assert_int_equal(vu_msg_check_reply_hdr(&req, &rep.hdr, &size),
+				 -EPROTO);
+	}
+	rep = reply_to(&req, 8);
+	rep.p.u64 = 1;
+	assert_int_equal(vu_msg_check_reply(&req, &rep), -EREMOTEIO);
+	rep.p.u64 = 0;
+	assert_int_equal(vu_msg_check_reply(&req, &rep), 0);
+	rep.hdr.request = VU_SET_VRING_ADDR;
+	assert_int_equal(vu_msg_check_reply(&req, &rep), -EPROTO);
+}
+
+static void test_build_inflight(void **state)
+{
+	struct vu_inflight in = { 4096, 0, 2, 256 };
+	struct vu_msg m;
+
+	(void)state;
+	assert_int_equal(sizeof(struct vu_inflight), 24);
+	assert_int_equal(vu_msg_inflight(&m, VU_GET_INFLIGHT_FD, &in), 0);
+	assert_int_equal(m.hdr.size, 24);
+	assert_int_equal(m.p.inflight.mmap_size, 0); /* the back-end's to say */
+	assert_int_equal(m.p.inflight.num_queues, 2);
+	assert_int_equal(m.p.inflight.queue_size, 256);
+	assert_int_equal(vu_msg_check_request(&m, 0), 0);
+	assert_int_equal(vu_msg_check_request(&m, 1), -EINVAL);
+	assert_int_equal(vu_msg_reply_fds(&m), 1);
+	assert_int_equal(vu_msg_inflight(&m, VU_SET_INFLIGHT_FD, &in), 0);
+	assert_int_equal(m.p.inflight.mmap_size, 4096);
+	assert_int_equal(vu_msg_check_request(&m, 1), 0);
+	assert_int_equal(vu_msg_check_request(&m, 0), -EINVAL);
+	assert_int_equal(vu_msg_reply_fds(&m), 0);
+	in.num_queues = 0;
+	assert_int_equal(vu_msg_inflight(&m, VU_GET_INFLIGHT_FD, &in), -EINVAL);
+	in = (struct vu_inflight){ 0, 0, 1, 128 };
+	assert_int_equal(vu_msg_inflight(&m, VU_SET_INFLIGHT_FD, &in), -EINVAL);
+	in = (struct vu_inflight){ 4096, UINT64_MAX - 10, 1, 128 };
+	assert_int_equal(vu_msg_inflight(&m, VU_SET_INFLIGHT_FD, &in), -EINVAL);
+	assert_int_equal(vu_msg_inflight(&m, VU_SET_FEATURES, &in), -EINVAL);
+}
+
+/* GET_INFLIGHT_FD: an area for the queues asked, non-empty, not wrapping. */
+static void test_hostile_inflight_replies(void **state)
+{
+	struct vu_inflight in = { 0, 0, 2, 256 };
+	struct vu_msg req, r;
+	uint32_t size;
+
+	(void)state;
+	assert_int_equal(vu_msg_inflight(&req, VU_GET_INFLIGHT_FD, &in), 0);
+	r = reply_to(&req, 24);
+	r.p.inflight = (struct vu_inflight){ 8192, 0, 2, 256 };
+	assert_int_equal(vu_msg_check_reply(&req, &r), 0);
+	r.p.inflight.num_queues = 3;
+	assert_int_equal(vu_msg_check_reply(&req, &r), -EPROTO);
+	r.p.inflight.num_queues = 2;
+	r.p.inflight.queue_size = 128;
+	assert_int_equal(vu_msg_check_reply(&req, &r), -EPROTO);
+	r.p.inflight.queue_size = 256;
+	r.p.inflight.mmap_size = 0;
+	assert_int_equal(vu_msg_check_reply(&req, &r), -EPROTO);
+	r.p.inflight.mmap_size = 4096;
+	r.p.inflight.mmap_offset = UINT64_MAX - 100;
+	assert_int_equal(vu_msg_check_reply(&req, &r), -EPROTO);
+	r = reply_to(&req, 20); /* the fields without the padding: 24 */
+	assert_int_equal(vu_msg_check_reply_hdr(&req, &r.hdr, &size), -EPROTO);
+	r = reply_to(&req, 8); /* an ack instead */
+	assert_int_equal(vu_msg_check_reply_hdr(&req, &r.hdr, &size), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_xen_mem_table),
+		cmocka_unit_test(test_build_xen_refuses_bad_flags),
+		cmocka_unit_test(test_hostile_xen_mem_table_replies),
+		cmocka_unit_test(test_build_inflight),
+		cmocka_unit_test(test_hostile_inflight_replies),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_build_refuses_bad_arguments),

@@ -235,6 +235,96 @@ static void test_publish_respects_no_notify(void **state)
 	vu_shadow_free(s);
 }
 
+static uint16_t *avail_event_of(struct vu_sq *sq)
+{
+	return (uint16_t *)(void *)&sq->used->ring[sq->num];
+}
+
+/* §2.7.10: a kick only when the new entries pass the back-end's avail_event. */
+static void test_event_idx_suppresses_kicks(void **state)
+{
+	struct vu_shadow *s = shadow(true);
+	struct vu_sq *sq = &s->q[0];
+	struct req r[3];
+
+	(void)state;
+	sq->event_idx = true;
+	/* Flags do not count any more. */
+	sq->used->flags = VRING_USED_F_NO_NOTIFY;
+	for (int i = 0; i < 3; i++)
+		req_init(&r[i], (uint8_t)i);
+	assert_int_equal(vu_sq_submit(sq, &r[0].e), 0);
+	assert_true(vu_sq_publish(sq)); /* avail_event 0: entry 0 is new */
+	*avail_event_of(sq) = 1;	/* it took entry 0, wants entry 1 */
+	assert_int_equal(vu_sq_submit(sq, &r[1].e), 0);
+	assert_true(vu_sq_publish(sq));
+	/* Still busy with entry 1 (avail_event stays 1): no kick for 2. */
+	assert_int_equal(vu_sq_submit(sq, &r[2].e), 0);
+	assert_false(vu_sq_publish(sq));
+	vu_shadow_free(s);
+}
+
+/* After taking used entries: used_event asks for the next, races caught. */
+static void test_event_idx_rearm(void **state)
+{
+	struct vu_shadow *s = shadow(true);
+	struct vu_sq *sq = &s->q[0];
+	uint16_t *used_event = &sq->avail->ring[sq->num];
+	struct vu_done done;
+	struct req r[2];
+	char why[128];
+
+	(void)state;
+	assert_false(vu_sq_rearm(sq)); /* without EVENT_IDX: nothing */
+	sq->event_idx = true;
+	for (int i = 0; i < 2; i++) {
+		req_init(&r[i], (uint8_t)i);
+		assert_int_equal(vu_sq_submit(sq, &r[i].e), 0);
+	}
+	assert_true(vu_sq_publish(sq));
+	backend_complete(sq, avail_head(sq, 0), 1);
+	assert_int_equal(vu_sq_next_used(sq, &done, why, sizeof(why)), 1);
+	assert_int_equal(vu_sq_next_used(sq, &done, why, sizeof(why)), 0);
+	assert_false(vu_sq_rearm(sq));
+	assert_int_equal(*used_event, 1);
+	/* Completed before it could see used_event: found on the re-check. */
+	backend_complete(sq, avail_head(sq, 1), 1);
+	assert_true(vu_sq_rearm(sq));
+	assert_int_equal(vu_sq_next_used(sq, &done, why, sizeof(why)), 1);
+	assert_false(vu_sq_rearm(sq));
+	assert_int_equal(*used_event, 2);
+	vu_shadow_free(s);
+}
+
+/*
+ * The event fields are hints in memory the back-end writes: lies about
+ * them cost it kicks, and a used idx moved under the re-check is still
+ * refused by the entry checks.
+ */
+static void test_hostile_event_idx_fields(void **state)
+{
+	struct vu_shadow *s = shadow(true);
+	struct vu_sq *sq = &s->q[0];
+	struct vu_done done;
+	struct req r;
+	char why[128];
+
+	(void)state;
+	sq->event_idx = true;
+	req_init(&r, 0);
+	assert_int_equal(vu_sq_submit(sq, &r.e), 0);
+	*avail_event_of(sq) = 0x8000; /* far from anything published */
+	assert_false(vu_sq_publish(sq));
+	/* It overwrites our used_event and runs used idx ahead. */
+	sq->avail->ring[sq->num] = 0xffff;
+	sq->used->idx = 7;
+	assert_true(vu_sq_rearm(sq));
+	assert_int_equal(sq->avail->ring[sq->num], 0); /* ours again */
+	assert_int_equal(vu_sq_next_used(sq, &done, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "in flight"));
+	vu_shadow_free(s);
+}
+
 /* A reset took the guest request back: its completion is dropped. */
 static void test_orphan_completion(void **state)
 {
@@ -442,7 +532,7 @@ static void test_hostile_vring_base(void **state)
 
 static void test_bad_params(void **state)
 {
-	struct vu_shadow_params p = { 1, 4, 8, SLOT, true };
+	struct vu_shadow_params p = { 1, 4, 8, SLOT, true, false };
 	struct vu_shadow *s = (void *)1;
 
 	(void)state;
@@ -468,6 +558,9 @@ int main(void)
 		cmocka_unit_test(test_slots_run_out_and_limits),
 		cmocka_unit_test(test_publish_respects_no_notify),
 		cmocka_unit_test(test_orphan_completion),
+		cmocka_unit_test(test_event_idx_suppresses_kicks),
+		cmocka_unit_test(test_event_idx_rearm),
+		cmocka_unit_test(test_hostile_event_idx_fields),
 		cmocka_unit_test(test_sealed_against_resizing),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_hostile_used_id_out_of_range),

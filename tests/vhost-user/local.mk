@@ -3,7 +3,7 @@
 # and
 # `make bench-vhost-user`: its throughput against our own blk backend.
 VHOST_USER_INPROC = tests/vhost-user/test-vhost-user-qsd \
-	tests/vhost-user/test-vhost-user-fs
+	tests/vhost-user/test-vhost-user-fs tests/vhost-user/test-vhost-user-stall
 check_PROGRAMS += $(VHOST_USER_INPROC)
 TESTS += $(VHOST_USER_INPROC)
 VHOST_USER_QSD = tests/vhost-user/qsd.c tests/vhost-user/qsd.h
@@ -28,6 +28,14 @@ tests_vhost_user_test_vhost_user_fs_CFLAGS = \
 tests_vhost_user_test_vhost_user_fs_LDADD = \
 	$(tests_vhost_user_test_vhost_user_qsd_LDADD)
 tests_vhost_user_test_vhost_user_fs_LDFLAGS = $(SAN_CFLAGS)
+tests_vhost_user_test_vhost_user_stall_SOURCES = \
+	tests/vhost-user/test-vhost-user-stall.c $(VHOST_USER_HARNESS)
+tests_vhost_user_test_vhost_user_stall_CPPFLAGS = $(VHOST_USER_TEST_CPPFLAGS)
+tests_vhost_user_test_vhost_user_stall_CFLAGS = \
+	$(tests_vhost_user_test_vhost_user_qsd_CFLAGS)
+tests_vhost_user_test_vhost_user_stall_LDADD = \
+	$(tests_vhost_user_test_vhost_user_qsd_LDADD)
+tests_vhost_user_test_vhost_user_stall_LDFLAGS = $(SAN_CFLAGS)
 
 # The daemon under the simulated Xen: a 4.18 generic device on vhost-user.
 check_PROGRAMS += tests/vhost-user/test-vhost-user-daemon

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vhost-user/vhost-user.h"
 #include "vu-harness.h"
 
 #define IMAGE_SIZE (64u << 20)
@@ -42,8 +43,9 @@ static const struct load loads[] = {
 
 struct result {
 	double iops, mbps;
-	double cpu_us;	    /* our process, per request */
-	double peer_cpu_us; /* qemu-storage-daemon's, per request */
+	double cpu_us;		      /* our process, per request */
+	double peer_cpu_us;	      /* qemu-storage-daemon's, per request */
+	double kicks, calls, wakeups; /* vhost-user: per request */
 };
 
 static pid_t peer; /* qemu-storage-daemon while measuring vhost-user */
@@ -132,6 +134,7 @@ static int run(struct vuh *h, const struct load *l, double secs,
 	       struct result *res)
 {
 	struct io io[MAX_QD];
+	struct vu_stats s0 = { 0 }, s1 = { 0 };
 	double t0, c0, p0, t;
 	uint64_t n = 0;
 	int rc;
@@ -147,6 +150,8 @@ static int run(struct vuh *h, const struct load *l, double secs,
 	t0 = now_s();
 	c0 = cpu_s();
 	p0 = proc_cpu_s(peer);
+	if (h->vu)
+		vu_dev_stats(h->vu, &s0);
 	do {
 		rc = blkdrv_poll(&h->drv, 5000);
 		if (rc <= 0)
@@ -169,6 +174,15 @@ static int run(struct vuh *h, const struct load *l, double secs,
 	res->mbps = res->iops * l->len / 1e6;
 	res->cpu_us = (cpu_s() - c0) / (double)n * 1e6;
 	res->peer_cpu_us = (proc_cpu_s(peer) - p0) / (double)n * 1e6;
+	if (h->vu) {
+		vu_dev_stats(h->vu, &s1);
+		res->kicks = (double)(s1.kicks - s0.kicks) /
+			     (double)(s1.requests - s0.requests);
+		res->calls = (double)(s1.calls - s0.calls) /
+			     (double)(s1.requests - s0.requests);
+		res->wakeups = (double)(s1.wakeups - s0.wakeups) /
+			       (double)(s1.requests - s0.requests);
+	}
 	/* Drain, then give the memory back. */
 	for (unsigned left = l->qd; left;) {
 		left = 0;
@@ -249,7 +263,7 @@ static int make_image(const char *path)
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
-	struct result vu[8], blk[8];
+	struct result vu[8], blk[8], noev[8];
 	struct vuh_params hp = { .queue_size = 128, .log_level = LOG_ERR };
 	char dir[] = "/tmp/xvdm-vu-bench-XXXXXX";
 	struct qsd q = { 0 };
@@ -272,6 +286,10 @@ int main(int argc, char **argv)
 	rc = measure(&hp, secs, blk);
 	hp.socket = q.sock;
 	peer = q.pid;
+	hp.no_event_idx = true;
+	if (!rc)
+		rc = measure(&hp, secs, noev);
+	hp.no_event_idx = false;
 	if (!rc)
 		rc = measure(&hp, secs, vu);
 	if (rc)
@@ -291,6 +309,16 @@ int main(int argc, char **argv)
 		       /* our one thread's time per op is 1 / IOPS */
 		       100.0 * c * vu[i].iops / 1e6);
 	}
+	printf("\nnotifications per request on the shadow rings "
+	       "(EVENT_IDX with the back-end: without -> with)\n");
+	printf("%-18s %12s %12s %12s %18s\n", "workload", "kicks", "calls",
+	       "wake-ups", "IOPS");
+	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++)
+		printf("%-18s %5.2f->%-5.2f %5.2f->%-5.2f %5.2f->%-5.2f "
+		       "%8.0f->%-8.0f\n",
+		       loads[i].name, noev[i].kicks, vu[i].kicks, noev[i].calls,
+		       vu[i].calls, noev[i].wakeups, vu[i].wakeups,
+		       noev[i].iops, vu[i].iops);
 out:
 	qsd_stop(&q, SIGTERM);
 	unlink(q.sock);

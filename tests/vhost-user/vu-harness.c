@@ -100,6 +100,7 @@ static int make_device(struct vuh *h, const struct vuh_params *p, char *err,
 			.reconnect_min_ms = p->reconnect_ms,
 			.reconnect_max_ms =
 				p->reconnect_ms ? 4 * p->reconnect_ms : 0,
+			.no_event_idx = p->no_event_idx,
 		};
 
 		rc = vu_dev_new(&up, &vp, h->loop, &h->vu, err, err_len);
@@ -140,7 +141,9 @@ int vuh_new(const struct vuh_params *p, struct vuh **out, char *err,
 	h->flat.fd = -1;
 	log_init(&h->logger, 2, p->log_level);
 	rc = gmem_flat_init(&h->flat, &region, 1);
-	if (!rc)
+	h->loop = p->loop;
+	h->own_loop = !p->loop;
+	if (!rc && h->own_loop)
 		rc = evloop_new(&h->loop);
 	if (!rc)
 		rc = gpa_pool_init(&h->pool, VUH_RAM_BASE, VUH_RAM_SIZE);
@@ -173,7 +176,8 @@ void vuh_free(struct vuh *h)
 		blkdrv_remove(&h->drv);
 	vu_dev_free(h->vu);
 	blk_free(h->blk);
-	evloop_free(h->loop);
+	if (h->own_loop)
+		evloop_free(h->loop);
 	if (h->flat.base)
 		gmem_flat_fini(&h->flat);
 	gpa_pool_fini(&h->pool);

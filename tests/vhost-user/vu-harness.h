@@ -41,12 +41,16 @@ struct vuh_params {
 	int timeout_ms;	       /* front-end's reply timeout; 0: default */
 	uint32_t reconnect_ms; /* first backoff; 0: default */
 	enum log_level log_level;
+	bool no_event_idx; /* vhost-user: no EVENT_IDX on the shadow rings */
+	/* Share this event loop (other devices on it); NULL: the harness's. */
+	struct evloop *loop;
 };
 
 struct vuh {
 	struct logger logger;
 	struct gmem_flat flat;
 	struct evloop *loop;
+	bool own_loop;
 	struct vu_dev *vu;
 	struct blk *blk;
 	struct vdev *vdev;
