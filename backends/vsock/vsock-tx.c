@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <string.h>
 
+/* <linux/vm_sockets.h> uses struct sockaddr without including it. */
+#include <sys/socket.h>
 #include <linux/vm_sockets.h>
 
 #include "evloop.h"

@@ -28,6 +28,8 @@
 #include <string.h>
 
 #include <linux/virtio_ids.h>
+/* <linux/vm_sockets.h> uses struct sockaddr without including it. */
+#include <sys/socket.h>
 #include <linux/vm_sockets.h>
 
 #include "evloop.h"
