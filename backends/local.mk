@@ -5,6 +5,7 @@ BACKEND_SOURCES = \
 	backends/blk/blk.c backends/blk/blk.h \
 	backends/blk/blk-req.c backends/blk/blk-req.h \
 	backends/blk/storage.c backends/blk/storage.h \
+	backends/blk/storage-file.c backends/blk/storage-file.h \
 	backends/rng/rng.c backends/rng/rng.h backends/rng/rng-backend.c \
 	backends/console/console.c backends/console/console.h \
 	backends/console/console-host.c backends/console/console-host.h \

@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 
+#include <linux/virtio_mmio.h>
 #include <xenevtchn.h>
 #include <xen/memory.h>
 
@@ -40,12 +41,6 @@
 
 /* One ioreq page holds the slots of this many vCPUs (4 KiB / 32 bytes). */
 #define MAX_VCPUS (4096u / sizeof(ioreq_t))
-/*
- * Events handled per wake-up before the loop serves its other fds: each
- * vCPU has one request outstanding, so this is several per vCPU, and the
- * fd stays readable (level-triggered) if more wait.
- */
-#define EVENTS_PER_WAKEUP 64u
 
 struct guest_dev {
 	struct guest *g;
@@ -80,6 +75,11 @@ struct guest {
 	struct guest_dev **devs; /* [nr_devs] */
 	unsigned nr_devs;
 	struct gmem *foreign, *grant;
+
+	/* A QueueNotify write answered but not yet run (serve_port()). */
+	struct guest_dev *kick_dev;
+	unsigned kick_size;
+	uint64_t kick_value;
 };
 
 /* Logs a failed call; returns its -errno. */
@@ -123,9 +123,19 @@ static int mmio_read(void *opaque, uint64_t addr, unsigned size,
 static int mmio_write(void *opaque, uint64_t addr, unsigned size,
 		      uint64_t value)
 {
-	struct guest_dev *d = dev_at(opaque, addr);
+	struct guest *g = opaque;
+	struct guest_dev *d = dev_at(g, addr);
 
-	return d ? vmmio_write(&d->mmio, addr - d->base, size, value) : -ENODEV;
+	if (!d)
+		return -ENODEV;
+	/* Run once the vCPU is answered: see serve_port(). */
+	if (addr - d->base == VIRTIO_MMIO_QUEUE_NOTIFY) {
+		g->kick_dev = d;
+		g->kick_size = size;
+		g->kick_value = value;
+		return 0;
+	}
+	return vmmio_write(&d->mmio, addr - d->base, size, value);
 }
 
 static void invalidate(void *opaque)
@@ -146,6 +156,32 @@ static uint32_t vcpu_of(const struct guest *g, evtchn_port_t port)
 	return v;
 }
 
+/*
+ * A QueueNotify write is answered before it runs, so the vCPU goes on
+ * while the device pops and submits the batch (which may take long):
+ * - the response to a write carries no data (Xen's handle_ioserv() only
+ *   copies data back for reads), and QueueNotify has no effect the guest
+ *   could observe through the register file: writing it "notifies the
+ *   device that there are new buffers to process in a queue" (virtio 1.2
+ *   §4.2.2), which answers through the used ring and an interrupt;
+ * - the kick runs before this callback returns, so every later MMIO
+ *   access, of this vCPU or another (one event per callback), reaches the
+ *   device after it, in the order Xen delivered them;
+ * - the slot is not touched after STATE_IORESP_READY: the vCPU may put
+ *   its next request there while the kick runs.
+ * Other writes run first: an InterruptACK, say, must lower the line before
+ * the vCPU resumes, or its GIC would take the level as a new interrupt.
+ */
+static void run_kick(struct guest *g)
+{
+	struct guest_dev *d = g->kick_dev;
+
+	g->kick_dev = NULL;
+	/* Its errors are the device's (NEEDS_RESET), not the access's. */
+	(void)!vmmio_write(&d->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, g->kick_size,
+			   g->kick_value);
+}
+
 /* The hot path: no allocation, no log line unless something failed. */
 static void serve_port(struct guest *g, evtchn_port_t port)
 {
@@ -163,30 +199,35 @@ static void serve_port(struct guest *g, evtchn_port_t port)
 	if (unlikely(xenevtchn_unmask(g->xce, g->ports[v]) < 0))
 		log_guest(&g->log, LOG_ERR, "xenevtchn_unmask(vcpu %u): %s", v,
 			  strerror(errno));
+	if (g->kick_dev)
+		run_kick(g);
 }
 
+/*
+ * One event per wake-up, as QEMU's cpu_handle_ioreq() does: the fd is
+ * watched level-triggered, so the loop comes straight back while more are
+ * queued, and the other fds get their turn in between. Reading on until
+ * EAGAIN would cost a system call on every wake-up that had one event,
+ * the usual case (each vCPU has one request outstanding).
+ */
 static void on_events(void *opaque, int fd, uint32_t events)
 {
 	struct guest *g = opaque;
-	xenevtchn_port_or_error_t p;
+	xenevtchn_port_or_error_t p = xenevtchn_pending(g->xce);
 
-	for (unsigned n = 0; n < EVENTS_PER_WAKEUP; n++) {
-		p = xenevtchn_pending(g->xce);
-		if (p >= 0) {
-			serve_port(g, (evtchn_port_t)p);
-			continue;
-		}
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		/*
-		 * The event device is broken: left in the loop it would stay
-		 * readable and spin. The vCPUs now wait for a teardown.
-		 */
-		log_err(&g->log, "xenevtchn_pending: %s", strerror(errno));
-		evloop_del_fd(g->watch);
-		g->watch = NULL;
+	if (p >= 0) {
+		serve_port(g, (evtchn_port_t)p);
 		return;
 	}
+	if (errno == EAGAIN || errno == EINTR)
+		return;
+	/*
+	 * The event device is broken: left in the loop it would stay
+	 * readable and spin. The vCPUs now wait for a teardown.
+	 */
+	log_err(&g->log, "xenevtchn_pending: %s", strerror(errno));
+	evloop_del_fd(g->watch);
+	g->watch = NULL;
 }
 
 static int count_vcpus(struct guest *g)

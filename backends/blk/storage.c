@@ -24,19 +24,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "evloop.h"
 #include "iov.h"
 #include "log.h"
+#include "storage-file.h"
 #include "storage.h"
 
 /* IORING_MAX_ENTRIES in the kernel: the largest ring it sets up. */
 #define RING_MAX_ENTRIES 32768u
+/*
+ * Bytes a storage_submit() copies inline on a file in RAM; the rest of the
+ * batch goes to the ring (and its workers). Bounds the time the loop's
+ * other devices and vCPUs wait behind a batch of large requests.
+ */
+#define INLINE_BUDGET (256u << 10)
 
 enum storage_op {
 	OP_READ = 1,
@@ -48,8 +51,7 @@ enum storage_op {
 };
 
 struct storage {
-	int fd;
-	int efd; /* the ring signals completions here */
+	struct storage_file file;
 	bool ring_ready;
 	bool cancelling;
 	struct io_uring ring;
@@ -57,98 +59,11 @@ struct storage {
 	struct log_src *log;
 	storage_batch_fn *batch_fn;
 	void *opaque;
+	struct storage_req *inline_head, **inline_tail;
+	size_t inline_left; /* of INLINE_BUDGET, until the next submit */
 	unsigned max_inflight;
 	unsigned inflight;
-	uint64_t size;
-	uint32_t block_size;
-	bool can_punch;
 };
-
-static int fail(char *err, size_t err_len, const char *path, const char *what,
-		int rc)
-{
-	snprintf(err, err_len, "%s: %s: %s", path, what, strerror(-rc));
-	return rc;
-}
-
-static bool read_sysfs_u64(const char *path, uint64_t *v)
-{
-	unsigned long long x;
-	FILE *f = fopen(path, "re");
-	int n;
-
-	if (!f)
-		return false;
-	n = fscanf(f, "%llu", &x);
-	fclose(f);
-	if (n != 1)
-		return false;
-	*v = x;
-	return true;
-}
-
-/*
- * blkdev_fallocate() punches holes with REQ_OP_WRITE_ZEROES and no
- * fallback to writing zeroes: only a device with a write-zeroes command
- * (write_zeroes_max_bytes > 0) can. A partition has no queue directory of
- * its own: its disk's is one level up.
- */
-static bool blkdev_can_punch(dev_t rdev)
-{
-	char path[96];
-	uint64_t v;
-
-	snprintf(path, sizeof(path),
-		 "/sys/dev/block/%u:%u/queue/write_zeroes_max_bytes",
-		 major(rdev), minor(rdev));
-	if (read_sysfs_u64(path, &v))
-		return v > 0;
-	snprintf(path, sizeof(path),
-		 "/sys/dev/block/%u:%u/../queue/write_zeroes_max_bytes",
-		 major(rdev), minor(rdev));
-	return read_sysfs_u64(path, &v) && v > 0;
-}
-
-static int probe_blkdev(struct storage *s, dev_t rdev, const char *path,
-			char *err, size_t err_len)
-{
-	uint64_t size;
-	int bs;
-
-	if (ioctl(s->fd, BLKGETSIZE64, &size) < 0)
-		return fail(err, err_len, path, "BLKGETSIZE64", -errno);
-	if (ioctl(s->fd, BLKSSZGET, &bs) < 0)
-		return fail(err, err_len, path, "BLKSSZGET", -errno);
-	/* The kernel guarantees a power of two in [512, page size]. */
-	if (bs < 512 || bs > 65536 || (bs & (bs - 1)))
-		return fail(err, err_len, path, "logical block size", -EINVAL);
-	s->size = size;
-	s->block_size = (uint32_t)bs;
-	s->can_punch = blkdev_can_punch(rdev);
-	return 0;
-}
-
-static int open_file(struct storage *s, const char *path, bool readonly,
-		     char *err, size_t err_len)
-{
-	struct stat st;
-
-	s->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (s->fd < 0)
-		return fail(err, err_len, path, "open", -errno);
-	if (fstat(s->fd, &st) < 0)
-		return fail(err, err_len, path, "fstat", -errno);
-	if (S_ISBLK(st.st_mode))
-		return probe_blkdev(s, st.st_rdev, path, err, err_len);
-	if (!S_ISREG(st.st_mode))
-		return fail(err, err_len, path,
-			    "not a regular file or block device", -EINVAL);
-	s->size = (uint64_t)st.st_size;
-	s->block_size = 512;
-	/* Filesystems without hole punching fail the request instead. */
-	s->can_punch = true;
-	return 0;
-}
 
 /* Restores the iovec a resubmission shortened. */
 static void unpatch(struct storage_req *req)
@@ -159,20 +74,24 @@ static void unpatch(struct storage_req *req)
 	}
 }
 
-static void reap(struct storage *s, bool *cancel_seen);
+static bool reap(struct storage *s, bool *cancel_seen);
 
+/*
+ * The loop watches the ring's own fd, which polls readable while
+ * completions wait in the ring: unlike an eventfd there is no counter to
+ * clear (one read per wake-up), and completions storage_submit() already
+ * reaped do not wake the loop again.
+ */
 static void on_event(void *opaque, int fd, uint32_t events)
 {
 	struct storage *s = opaque;
-	uint64_t count;
 
 	/*
-	 * Clear the counter before reaping: a completion posted after this
-	 * read signals the eventfd again, so none is left behind.
+	 * Readable and nothing there: completions in the kernel's overflow
+	 * list (cannot happen with our sizing, but would spin the loop).
 	 */
-	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		log_err(s->log, "storage eventfd: %s", strerror(errno));
-	reap(s, NULL);
+	if (!reap(s, NULL) && io_uring_get_events(&s->ring) >= 0)
+		reap(s, NULL);
 	storage_submit(s);
 	if (s->batch_fn)
 		s->batch_fn(s->opaque);
@@ -194,13 +113,8 @@ static int setup_ring(struct storage *s, const struct storage_params *p)
 	if (rc < 0)
 		return rc;
 	s->ring_ready = true;
-	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->efd < 0)
-		return -errno;
-	rc = io_uring_register_eventfd(&s->ring, s->efd);
-	if (rc < 0)
-		return rc;
-	return evloop_add_fd(p->loop, s->efd, EPOLLIN, on_event, s, &s->watch);
+	return evloop_add_fd(p->loop, s->ring.ring_fd, EPOLLIN, on_event, s,
+			     &s->watch);
 }
 
 int storage_open(const struct storage_params *p, struct storage **out,
@@ -211,22 +125,24 @@ int storage_open(const struct storage_params *p, struct storage **out,
 
 	*out = NULL;
 	if (p->max_inflight == 0 || p->max_inflight >= RING_MAX_ENTRIES)
-		return fail(err, err_len, p->path, "queue depth", -EINVAL);
+		return storage_fail(err, err_len, p->path, "queue depth",
+				    -EINVAL);
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return fail(err, err_len, p->path, "storage", -ENOMEM);
-	s->fd = -1;
-	s->efd = -1;
+		return storage_fail(err, err_len, p->path, "storage", -ENOMEM);
+	s->file.fd = -1;
+	s->inline_tail = &s->inline_head;
+	s->inline_left = INLINE_BUDGET;
 	s->log = p->log;
 	s->batch_fn = p->batch_fn;
 	s->opaque = p->opaque;
 	s->max_inflight = p->max_inflight;
-	rc = open_file(s, p->path, p->readonly, err, err_len);
+	rc = storage_file_open(&s->file, p->path, p->readonly, err, err_len);
 	if (rc < 0)
 		goto out;
 	rc = setup_ring(s, p);
 	if (rc < 0) {
-		fail(err, err_len, p->path, "io_uring", rc);
+		storage_fail(err, err_len, p->path, "io_uring", rc);
 		goto out;
 	}
 	*out = s;
@@ -240,31 +156,30 @@ void storage_close(struct storage *s)
 {
 	if (!s)
 		return;
+	/* The watch goes before the ring closes its fd. */
+	evloop_del_fd(s->watch);
 	if (s->ring_ready) {
 		storage_cancel_all(s);
 		io_uring_queue_exit(&s->ring);
 	}
-	evloop_del_fd(s->watch);
-	if (s->efd >= 0)
-		close(s->efd);
-	if (s->fd >= 0)
-		close(s->fd);
+	if (s->file.fd >= 0)
+		close(s->file.fd);
 	free(s);
 }
 
 uint64_t storage_size(const struct storage *s)
 {
-	return s->size;
+	return s->file.size;
 }
 
 uint32_t storage_block_size(const struct storage *s)
 {
-	return s->block_size;
+	return s->file.block_size;
 }
 
 bool storage_can_punch(const struct storage *s)
 {
-	return s->can_punch;
+	return s->file.can_punch;
 }
 
 static struct io_uring_sqe *get_sqe(struct storage *s)
@@ -304,13 +219,20 @@ static void queue_rw(struct storage *s, struct storage_req *req)
 		req->iov[i].iov_base = (char *)req->iov[i].iov_base + skip;
 		req->iov[i].iov_len -= skip;
 	}
+	if (req->in_line) {
+		req->first = i;
+		req->next = NULL;
+		*s->inline_tail = req;
+		s->inline_tail = &req->next;
+		return;
+	}
 	sqe = get_sqe(s);
 	if (req->op == OP_READ)
-		io_uring_prep_readv(sqe, s->fd, req->iov + i, req->cnt - i,
+		io_uring_prep_readv(sqe, s->file.fd, req->iov + i, req->cnt - i,
 				    req->offset + req->moved);
 	else
-		io_uring_prep_writev(sqe, s->fd, req->iov + i, req->cnt - i,
-				     req->offset + req->moved);
+		io_uring_prep_writev(sqe, s->file.fd, req->iov + i,
+				     req->cnt - i, req->offset + req->moved);
 	io_uring_sqe_set_data(sqe, req);
 }
 
@@ -321,7 +243,7 @@ static void queue_fallocate(struct storage *s, struct storage_req *req)
 
 	if (req->op != OP_ZEROES)
 		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-	io_uring_prep_fallocate(sqe, s->fd, mode, (off_t)req->offset,
+	io_uring_prep_fallocate(sqe, s->file.fd, mode, (off_t)req->offset,
 				(off_t)req->len);
 	io_uring_sqe_set_data(sqe, req);
 }
@@ -334,6 +256,9 @@ static void start_rw(struct storage *s, struct storage_req *req, uint8_t op,
 	req->cnt = cnt;
 	req->total = iov_size(iov, cnt);
 	req->moved = 0;
+	req->in_line = s->file.in_ram && req->total <= s->inline_left;
+	if (req->in_line)
+		s->inline_left -= req->total;
 	queue_rw(s, req);
 }
 
@@ -355,7 +280,8 @@ void storage_flush(struct storage *s, struct storage_req *req, bool datasync)
 
 	start(s, req, OP_FLUSH, 0);
 	sqe = get_sqe(s);
-	io_uring_prep_fsync(sqe, s->fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+	io_uring_prep_fsync(sqe, s->file.fd,
+			    datasync ? IORING_FSYNC_DATASYNC : 0);
 	io_uring_sqe_set_data(sqe, req);
 }
 
@@ -424,16 +350,21 @@ static void finish(struct storage *s, struct storage_req *req, int res)
 		req->done(req, res);
 }
 
-/* Processes every completion in the ring; the cancellation's is marked. */
-static void reap(struct storage *s, bool *cancel_seen)
+/*
+ * Processes every completion in the ring; the cancellation's is marked.
+ * Returns whether there was any.
+ */
+static bool reap(struct storage *s, bool *cancel_seen)
 {
 	struct io_uring_cqe *cqe;
+	bool any = false;
 
 	while (io_uring_peek_cqe(&s->ring, &cqe) == 0) {
 		void *data = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
 
 		io_uring_cqe_seen(&s->ring, cqe);
+		any = true;
 		if (data == s) {
 			if (cancel_seen)
 				*cancel_seen = true;
@@ -441,24 +372,78 @@ static void reap(struct storage *s, bool *cancel_seen)
 		}
 		finish(s, data, res);
 	}
+	return any;
+}
+
+/* One transfer of what is left of req, done as the ring would do it. */
+static int transfer(struct storage *s, struct storage_req *req)
+{
+	struct iovec *iov = req->iov + req->first;
+	int cnt = (int)(req->cnt - req->first);
+	off_t off = (off_t)(req->offset + req->moved);
+	ssize_t r;
+
+	do {
+		if (req->op == OP_READ)
+			r = preadv(s->file.fd, iov, cnt, off);
+		else
+			r = pwritev(s->file.fd, iov, cnt, off);
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : (int)r;
 }
 
 /*
- * Bounded: each round either hands entries to the kernel or fails. An entry
- * the kernel could not take now (-EAGAIN: out of memory) stays in the ring
- * and goes with the next submission.
+ * Runs the reads and writes queued on a file in RAM; whether any ran. A
+ * short one is queued again by finish(), behind the others: bounded, as a
+ * transfer that makes no progress fails.
+ */
+static bool run_inline(struct storage *s)
+{
+	struct storage_req *req;
+	bool any = false;
+
+	while ((req = s->inline_head)) {
+		s->inline_head = req->next;
+		if (!s->inline_head)
+			s->inline_tail = &s->inline_head;
+		finish(s, req, transfer(s, req));
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * What the kernel can do without blocking (a read from the page cache of
+ * most filesystems; not tmpfs, whose I/O io_uring hands to a worker) is
+ * done by the time io_uring_enter() returns: those completions are reaped
+ * here, in the same turn of the loop, instead of on the next one when the
+ * ring's fd polls readable. Reaping may queue resubmissions of short
+ * transfers or the next discard segment: they go in the next round.
+ *
+ * Bounded: a round hands entries to the kernel or counts as a failure; a
+ * resubmission only comes from a transfer that made progress. An entry the
+ * kernel could not take now (-EAGAIN: out of memory) stays in the ring and
+ * goes with the next submission.
  */
 void storage_submit(struct storage *s)
 {
-	for (unsigned tries = 0; io_uring_sq_ready(&s->ring) && tries < 8;
-	     tries++) {
-		int r = io_uring_submit(&s->ring);
+	unsigned failures = 0;
+	bool reaped = run_inline(s);
+
+	s->inline_left = INLINE_BUDGET;
+	while (io_uring_sq_ready(&s->ring) && failures < 8) {
+		int r = io_uring_submit_and_get_events(&s->ring);
 
 		if (r < 0 && r != -EINTR) {
 			log_err(s->log, "io_uring submit: %s", strerror(-r));
-			return;
+			break;
 		}
+		if (r <= 0)
+			failures++;
+		reaped |= reap(s, NULL);
 	}
+	if (reaped && s->batch_fn)
+		s->batch_fn(s->opaque);
 }
 
 /* Waits for one completion; only a broken ring makes it fail. */
@@ -479,8 +464,17 @@ static void wait_one(struct storage *s)
 void storage_cancel_all(struct storage *s)
 {
 	struct io_uring_sqe *sqe;
+	struct storage_req *req;
 	bool cancel_seen = false;
 
+	/* Queued to run inline and never started: nothing to wait for. */
+	while ((req = s->inline_head)) {
+		s->inline_head = req->next;
+		unpatch(req);
+		req->busy = false;
+		s->inflight--;
+	}
+	s->inline_tail = &s->inline_head;
 	if (!s->inflight)
 		return;
 	s->cancelling = true;

@@ -2,13 +2,21 @@
 /*
  * Raw storage for the block backend: a regular file or a block device, with
  * asynchronous I/O through one io_uring per storage. Completions are reaped
- * in the loop's thread: the ring signals an eventfd that the given loop
- * watches, so nothing ever blocks on I/O except storage_cancel_all().
+ * in the loop's thread: those ready when storage_submit() returns from the
+ * kernel at once, the others when the ring's fd, which the given loop
+ * watches, polls readable, so nothing ever blocks on I/O except
+ * storage_cancel_all().
  *
  * Operations are queued (one submission entry each) and reach the kernel at
  * the next storage_submit(), so a caller draining a virtqueue submits its
  * whole batch with one system call. The ring has room for max_inflight
  * requests plus a cancellation, so queueing never finds it full.
+ *
+ * On a file in RAM (tmpfs, ramfs) reads and writes are done by
+ * storage_submit() itself with preadv/pwritev, up to a budget of bytes per
+ * submission: io_uring cannot do them without blocking there (no
+ * FMODE_NOWAIT), so it would hand each to a worker thread, two thread
+ * switches for a memory copy. Beyond the budget they go to the ring.
  *
  * Reads and writes go straight to/from the caller's iovecs: no bounce copy.
  * A short transfer is resubmitted for the remainder (the iovec array is
@@ -54,6 +62,9 @@ struct storage_req {
 	size_t moved;	       /* bytes transferred so far */
 	struct iovec *patched; /* iovec shortened for a resubmission */
 	struct iovec saved;    /* ... and its original value */
+	bool in_line;	       /* done by storage_submit(), not the ring */
+	unsigned first;	       /* in_line: the iovec the remainder starts at */
+	struct storage_req *next; /* in_line: queued for storage_submit() */
 };
 
 struct storage_params {
@@ -84,8 +95,9 @@ uint32_t storage_block_size(const struct storage *s); /* logical, bytes */
 bool storage_can_punch(const struct storage *s);
 
 /*
- * Queue one operation; req must not be in flight. The callback runs from
- * the loop after storage_submit() sent it and the kernel finished it.
+ * Queue one operation; req must not be in flight. The callback runs once
+ * storage_submit() sent it and the kernel finished it: from within that
+ * storage_submit() if it finished at once, else from the loop.
  */
 void storage_readv(struct storage *s, struct storage_req *req, uint64_t offset,
 		   struct iovec *iov, unsigned cnt);
@@ -104,8 +116,9 @@ void storage_write_zeroes(struct storage *s, struct storage_req *req,
 			  uint64_t offset, uint64_t len, bool unmap);
 
 /*
- * Sends every queued operation to the kernel. A failure is logged; what the
- * kernel did not take goes with the next submission.
+ * Sends every queued operation to the kernel, then runs the callbacks (and
+ * the batch function) of those already finished. A failure is logged; what
+ * the kernel did not take goes with the next submission.
  */
 void storage_submit(struct storage *s);
 /*

@@ -147,43 +147,12 @@ static void *t_ram(void *opaque, uint64_t gpa, uint64_t len)
 	return b->ram(b->opaque, gpa, len);
 }
 
-/*
- * The harness wakes every thread that waits in it on each vCPU response and
- * line change of any guest (one condition variable, broadcast): a guest
- * that mostly waits would wake for each of another guest's exits and take
- * CPU from it. A polled wait (a sim_bus one: a new edge, or the line still
- * high) avoids that, for guests whose requests take milliseconds.
- */
-static int poll_wait(struct bench_dev *d, int timeout_ms)
-{
-	struct sim_bus *sb = &d->g->cpu[0].sb;
-	uint64_t end = bench_now_ns() + (uint64_t)timeout_ms * 1000000ull;
-	const struct timespec ms = { 0, 1000000 };
-	struct xensim_irq st;
-	int rc;
-
-	for (;;) {
-		rc = xensim_irq_get(sb->h, sb->domid, sb->irq, &st);
-		if (rc)
-			return rc;
-		if (st.edges != sb->edges_seen || st.level) {
-			sb->edges_seen = st.edges;
-			return 1;
-		}
-		if (bench_now_ns() >= end ||
-		    __atomic_load_n(&d->g->gone, __ATOMIC_ACQUIRE))
-			return 0;
-		nanosleep(&ms, NULL);
-	}
-}
-
 static int t_wait(void *opaque, int timeout_ms)
 {
 	struct bench_dev *d = opaque;
 	const struct guest_bus *b = &d->g->bus;
 	uint64_t t0 = bench_now_ns();
-	int rc = d->poll_irq ? poll_wait(d, timeout_ms) :
-			       b->wait_irq(b->opaque, timeout_ms);
+	int rc = b->wait_irq(b->opaque, timeout_ms);
 
 	d->wait_ns += bench_now_ns() - t0;
 	return rc;

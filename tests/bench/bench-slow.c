@@ -259,8 +259,6 @@ static int phases(struct dguest *g, const struct bench_env *env,
 
 	rc = bench_dev_probe(&d[0], &g[0]);
 	rc = rc ? rc : bench_dev_probe(&d[1], &g[1]);
-	/* See poll_wait(): the slow guest must not steal the fast one's CPU. */
-	d[0].poll_irq = true;
 	rc = rc ? rc : fast_run(&d[1], env, &nb->alone);
 	/* What the slow guest reads is not in the page cache yet. */
 	if (!rc && t->fd >= 0)

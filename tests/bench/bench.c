@@ -37,18 +37,22 @@ const struct bench_wl bench_wls[BENCH_NR_WL] = {
 
 struct opts {
 	bool neighbour, strace, perf, only_neighbour;
+	const char *dir; /* --dir: where the images go */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bench [--smoke] [--json FILE] [--seconds S] "
-		"[--no-neighbour | --neighbour-only] [--no-strace] [--no-perf]\n"
+		"[--no-neighbour | --neighbour-only] [--no-strace] [--no-perf] "
+		"[--dir DIR]\n"
 		"  --smoke        a few hundred requests per workload, no "
 		"tools, no throttle\n"
 		"  --json FILE    also write the results as JSON\n"
 		"  --seconds S    length of each measurement window "
-		"(default 4)\n");
+		"(default 4)\n"
+		"  --dir DIR      images in DIR instead of /dev/shm (another "
+		"filesystem)\n");
 }
 
 static void parse(int argc, char **argv, struct bench_env *env, struct opts *o)
@@ -61,12 +65,13 @@ static void parse(int argc, char **argv, struct bench_env *env, struct opts *o)
 		{ "neighbour-only", no_argument, NULL, 'N' },
 		{ "no-strace", no_argument, NULL, 'S' },
 		{ "no-perf", no_argument, NULL, 'P' },
+		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	*o = (struct opts){ true, true, true, false };
+	*o = (struct opts){ true, true, true, false, NULL };
 	env->secs = 4;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
@@ -91,6 +96,9 @@ static void parse(int argc, char **argv, struct bench_env *env, struct opts *o)
 		case 'P':
 			o->perf = false;
 			break;
+		case 'd':
+			o->dir = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -105,14 +113,19 @@ static void parse(int argc, char **argv, struct bench_env *env, struct opts *o)
 	}
 }
 
-/* The images go to /dev/shm when it is tmpfs (df_new uses TMPDIR). */
-static void pick_tmpdir(struct bench_env *env)
+/*
+ * The images go to dir if given, else to /dev/shm when it is tmpfs (df_new
+ * uses TMPDIR).
+ */
+static void pick_tmpdir(struct bench_env *env, const char *dir)
 {
 	struct statfs s;
 	const char *t = getenv("TMPDIR");
 
-	if (!statfs("/dev/shm", &s) && s.f_type == TMPFS_MAGIC &&
-	    !access("/dev/shm", W_OK))
+	if (dir && strlen(dir) < sizeof(env->tmpdir))
+		t = dir;
+	else if (!statfs("/dev/shm", &s) && s.f_type == TMPFS_MAGIC &&
+		 !access("/dev/shm", W_OK))
 		t = "/dev/shm";
 	else if (!t || strlen(t) >= sizeof(env->tmpdir))
 		t = "/tmp";
@@ -268,7 +281,7 @@ int main(int argc, char **argv)
 	parse(argc, argv, &env, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	env.cpus = cpus > 0 ? (unsigned)cpus : 1;
-	pick_tmpdir(&env);
+	pick_tmpdir(&env, o.dir);
 	env.load = loadavg();
 	bench_probe_detect(&env, notes, sizeof(notes));
 	if (env.smoke)

@@ -111,7 +111,6 @@ struct bench_dev {
 	uint64_t exits, exit_ns, notifies, notify_ns, wait_ns;
 	struct bench_lat nlat; /* QueueNotify exits, while nrec */
 	bool nrec;
-	bool poll_irq;	  /* wait for the interrupt by polling the line */
 	uint64_t buf_gpa; /* BENCH_MAX_QD buffers of BENCH_MAX_BS */
 	uint8_t *buf;
 	uint64_t cap; /* bytes */

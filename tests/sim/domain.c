@@ -221,7 +221,7 @@ static void kill_dom(struct xensim *h, struct domain *d)
 	snprintf(path, sizeof(path), "/local/domain/%u", d->domid);
 	(void)store_rm(h->store, 0, path);
 	xs_fire_special(h, "@releaseDomain");
-	pthread_cond_broadcast(&h->cond);
+	wake_all(h);
 }
 
 int xensim_domain_destroy(struct xensim *h, uint32_t domid)

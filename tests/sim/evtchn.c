@@ -127,7 +127,7 @@ int ev_bind(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 	b->next = c->h->bindings;
 	c->h->bindings = b;
 	r->m.arg[0] = b->local;
-	pthread_cond_broadcast(&c->h->cond);
+	wake_all(c->h);
 	return 0;
 }
 
@@ -202,5 +202,5 @@ void evtchn_release(struct conn *c)
 		       b->domid, b->remote);
 		unlink_binding(c->h, b);
 	}
-	pthread_cond_broadcast(&c->h->cond);
+	wake_all(c->h);
 }

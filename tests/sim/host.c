@@ -78,17 +78,68 @@ void deadline_in(struct timespec *ts, unsigned int ms)
 	}
 }
 
+void waiter_add(struct xensim *h, struct waiter *w, enum wait_kind kind,
+		uint32_t domid, unsigned int idx)
+{
+	pthread_cond_init(&w->cond, &h->condattr);
+	w->kind = kind;
+	w->domid = domid;
+	w->idx = idx;
+	w->next = h->waiters;
+	w->pprev = &h->waiters;
+	if (w->next)
+		w->next->pprev = &w->next;
+	h->waiters = w;
+}
+
+void waiter_del(struct xensim *h, struct waiter *w)
+{
+	*w->pprev = w->next;
+	if (w->next)
+		w->next->pprev = w->pprev;
+	pthread_cond_destroy(&w->cond);
+}
+
+void wake_all(struct xensim *h)
+{
+	for (struct waiter *w = h->waiters; w; w = w->next)
+		pthread_cond_signal(&w->cond);
+}
+
+void wake_some(struct xensim *h, enum wait_kind kind, uint32_t domid,
+	       unsigned int idx)
+{
+	for (struct waiter *w = h->waiters; w; w = w->next)
+		if (w->kind == kind && w->domid == domid && w->idx == idx)
+			pthread_cond_signal(&w->cond);
+}
+
+int wait_until_for(struct xensim *h, enum wait_kind kind, uint32_t domid,
+		   unsigned int idx,
+		   bool (*pred)(struct xensim *, const void *), const void *arg,
+		   unsigned int timeout_ms)
+{
+	struct waiter w;
+	struct timespec ts;
+	int rc = 0;
+
+	deadline_in(&ts, timeout_ms);
+	waiter_add(h, &w, kind, domid, idx);
+	while (!pred(h, arg)) {
+		if (pthread_cond_timedwait(&w.cond, &h->lock, &ts) ==
+		    ETIMEDOUT) {
+			rc = pred(h, arg) ? 0 : -ETIMEDOUT;
+			break;
+		}
+	}
+	waiter_del(h, &w);
+	return rc;
+}
+
 int wait_until(struct xensim *h, bool (*pred)(struct xensim *, const void *),
 	       const void *arg, unsigned int timeout_ms)
 {
-	struct timespec ts;
-
-	deadline_in(&ts, timeout_ms);
-	while (!pred(h, arg))
-		if (pthread_cond_timedwait(&h->cond, &h->lock, &ts) ==
-		    ETIMEDOUT)
-			return pred(h, arg) ? 0 : -ETIMEDOUT;
-	return 0;
+	return wait_until_for(h, WAIT_ANY, 0, 0, pred, arg, timeout_ms);
 }
 
 static bool few_clients(struct xensim *h, const void *arg)
@@ -230,7 +281,7 @@ static void conn_drop(struct conn *c)
 		;
 	*pp = c->next;
 	h->nr_conns--;
-	pthread_cond_broadcast(&h->cond);
+	wake_all(h);
 	pthread_mutex_unlock(&h->lock);
 	epoll_ctl(h->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -339,7 +390,6 @@ static int listen_on(struct xensim *h, const char *path)
 
 static int init(struct xensim *h, const char *path)
 {
-	pthread_condattr_t ca;
 	int rc;
 
 	h->listen_fd = h->epoll_fd = h->wake_fd = -1;
@@ -347,10 +397,8 @@ static int init(struct xensim *h, const char *path)
 	h->timeout_ms = 5000;
 	h->next_local_port = 40; /* dom0's kernel holds the lower ports */
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_condattr_init(&h->condattr);
+	pthread_condattr_setclock(&h->condattr, CLOCK_MONOTONIC);
 	h->rx = malloc(SIM_PAYLOAD_MAX);
 	h->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	h->wake_fd = eventfd(0, EFD_CLOEXEC);
@@ -414,7 +462,7 @@ void xensim_free(struct xensim *h)
 		close(h->epoll_fd);
 	if (h->wake_fd >= 0)
 		close(h->wake_fd);
-	pthread_cond_destroy(&h->cond);
+	pthread_condattr_destroy(&h->condattr);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

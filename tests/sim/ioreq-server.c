@@ -122,7 +122,7 @@ void server_teardown(struct domain *d, unsigned int id)
 	d->srv[id] = NULL;
 	free_server(s);
 	/* A vCPU waiting on it sees it gone. */
-	pthread_cond_broadcast(&d->h->cond);
+	wake_all(d->h);
 }
 
 int dm_destroy(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
@@ -229,7 +229,7 @@ int dm_set_state(struct conn *c, const struct sim_msg *m,
 	/* ioreq_server_enable() -> ioreq_server_update_evtchn() */
 	for (v = 0; s->enabled && v < d->nr_vcpus; v++)
 		s->page->vcpu_ioreq[v].vp_eport = s->ports[v];
-	pthread_cond_broadcast(&c->h->cond);
+	wake_all(c->h);
 	return 0;
 }
 

@@ -34,7 +34,8 @@ int dm_set_irq(struct conn *c, const struct sim_msg *m, const uint8_t *payload,
 		line->edges++;
 	line->level = level != 0;
 	line->sets++;
-	pthread_cond_broadcast(&c->h->cond);
+	/* Only the threads waiting on this line: see sim-host.h. */
+	wake_some(c->h, WAIT_IRQ, d->domid, (unsigned int)irq);
 	return 0;
 }
 
@@ -94,7 +95,8 @@ int xensim_irq_wait_edges(struct xensim *h, uint32_t domid, unsigned int irq,
 	int rc;
 
 	pthread_mutex_lock(&h->lock);
-	rc = wait_until(h, enough_edges, &w, timeout_ms);
+	rc = wait_until_for(h, WAIT_IRQ, domid, irq, enough_edges, &w,
+			    timeout_ms);
 	if (!rc && !line_of(h, domid, irq))
 		rc = -EINVAL;
 	pthread_mutex_unlock(&h->lock);

@@ -53,7 +53,7 @@ void misuse(struct xensim *h, enum xensim_misuse kind, const char *fmt, ...)
 		*h->misuse_tail = rec;
 		h->misuse_tail = &rec->next;
 	}
-	pthread_cond_broadcast(&h->cond);
+	wake_all(h);
 }
 
 unsigned int xensim_misuse_count(struct xensim *h, enum xensim_misuse kind)

@@ -2,7 +2,10 @@
 /*
  * Inside the harness. One lock (xensim.lock) covers everything below; the
  * socket thread takes it around each request, the test's threads around
- * each API call; `cond` is broadcast on every change anyone may wait for.
+ * each API call. A thread that blocks in the harness waits on a condition
+ * variable of its own (struct waiter), and a change wakes only the threads
+ * it concerns: a device model's notification the vCPU it answers, a line's
+ * new level that line's waiters; every other change wakes all of them.
  */
 #ifndef XENSIM_SIM_HOST_H
 #define XENSIM_SIM_HOST_H
@@ -145,6 +148,22 @@ struct conn {
 	struct xs_event *events, **events_tail;
 };
 
+/* What a blocked thread waits for: which changes wake it. */
+enum wait_kind {
+	WAIT_ANY,  /* only the changes that wake everyone (wake_all) */
+	WAIT_VCPU, /* also the notifications on vCPU idx of domid */
+	WAIT_IRQ,  /* also the level changes of line idx of domid */
+};
+
+/* One blocked thread; on its stack, listed in xensim.waiters meanwhile. */
+struct waiter {
+	struct waiter *next, **pprev;
+	pthread_cond_t cond;
+	enum wait_kind kind;
+	uint32_t domid;
+	unsigned int idx;
+};
+
 struct misuse_rec {
 	struct misuse_rec *next;
 	enum xensim_misuse kind;
@@ -153,7 +172,8 @@ struct misuse_rec {
 
 struct xensim {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_condattr_t condattr; /* CLOCK_MONOTONIC, for the waiters */
+	struct waiter *waiters;
 	pthread_t thread;
 	bool thread_started;
 	int listen_fd, epoll_fd, wake_fd;
@@ -188,9 +208,23 @@ void misuse(struct xensim *h, enum xensim_misuse kind, const char *fmt, ...)
 	printf_like(3, 4);
 
 /* host.c */
-/* Blocks on h->cond until pred holds or timeout_ms pass: 0 / -ETIMEDOUT. */
+/* Blocks until pred holds or timeout_ms pass: 0 / -ETIMEDOUT (WAIT_ANY). */
 int wait_until(struct xensim *h, bool (*pred)(struct xensim *, const void *),
 	       const void *arg, unsigned int timeout_ms);
+/* The same, also woken by the changes that kind, domid and idx name. */
+int wait_until_for(struct xensim *h, enum wait_kind kind, uint32_t domid,
+		   unsigned int idx,
+		   bool (*pred)(struct xensim *, const void *), const void *arg,
+		   unsigned int timeout_ms);
+/* A waiter listed / unlisted (the lock is held throughout its wait). */
+void waiter_add(struct xensim *h, struct waiter *w, enum wait_kind kind,
+		uint32_t domid, unsigned int idx);
+void waiter_del(struct xensim *h, struct waiter *w);
+/* Wakes every waiter: a change anyone may be waiting for. */
+void wake_all(struct xensim *h);
+/* Wakes the waiters of kind for (domid, idx). */
+void wake_some(struct xensim *h, enum wait_kind kind, uint32_t domid,
+	       unsigned int idx);
 /* Deadline arithmetic for pthread_cond_timedwait on CLOCK_MONOTONIC. */
 void deadline_in(struct timespec *ts, unsigned int ms);
 

@@ -116,8 +116,9 @@ static int check_state(struct domain *d, struct server *s, unsigned int vcpu,
 	return -EIO;
 }
 
+/* w is listed as this vCPU's waiter from before the request was sent. */
 static int wait_resp(struct domain *d, struct server *s, unsigned int vcpu,
-		     ioreq_t *p)
+		     ioreq_t *p, struct waiter *w)
 {
 	struct xensim *h = d->h;
 	struct vcpu *v = &d->vcpus[vcpu];
@@ -142,7 +143,7 @@ static int wait_resp(struct domain *d, struct server *s, unsigned int vcpu,
 		}
 		if (timed_out)
 			break;
-		timed_out = pthread_cond_timedwait(&h->cond, &h->lock, &ts) ==
+		timed_out = pthread_cond_timedwait(&w->cond, &h->lock, &ts) ==
 			    ETIMEDOUT;
 	}
 	v->hung[id] = true;
@@ -166,7 +167,8 @@ void vcpu_kick(struct domain *d, struct server *s, unsigned int vcpu)
 
 	if (v->busy && v->srv == s->id) {
 		v->kicks++;
-		pthread_cond_broadcast(&d->h->cond);
+		/* Only this vCPU waits for it: see sim-host.h. */
+		wake_some(d->h, WAIT_VCPU, d->domid, vcpu);
 		return;
 	}
 	state = slot_state(slot);
@@ -191,13 +193,16 @@ static int roundtrip(struct domain *d, struct server *s, unsigned int vcpu,
 		     ioreq_t *p)
 {
 	struct vcpu *v = &d->vcpus[vcpu];
+	struct waiter w;
 	int rc;
 
 	v->busy = true;
 	v->srv = s->id;
+	waiter_add(d->h, &w, WAIT_VCPU, d->domid, vcpu);
 	rc = send_req(d, s, vcpu, p);
 	if (!rc)
-		rc = wait_resp(d, s, vcpu, p);
+		rc = wait_resp(d, s, vcpu, p, &w);
+	waiter_del(d->h, &w);
 	v->busy = false;
 	return rc;
 }

@@ -57,7 +57,7 @@ static void fire(void *opaque, const char *path, bool exact)
 				    is_child(path, w->path))
 				queue_event(c, path + w->rel_prefix, w->token);
 	}
-	pthread_cond_broadcast(&h->cond);
+	wake_all(h);
 }
 
 void xs_fire_special(struct xensim *h, const char *name)

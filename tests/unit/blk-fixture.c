@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <liburing.h>
 #include <linux/falloc.h>
+#include <linux/magic.h>
 #include <linux/virtio_config.h>
 
 #include "blk/blk.h"
@@ -96,16 +99,21 @@ uint8_t fx_pattern(uint64_t off)
 	return (uint8_t)(off * 7 + off / 512 + 1);
 }
 
-/* The disk: DISK_SIZE bytes of fx_pattern(). */
-static void fx_make_disk(struct fix *f)
+/* The disk: DISK_SIZE bytes of fx_pattern(), in RAM if asked. */
+static void fx_make_disk(struct fix *f, bool in_ram)
 {
 	uint8_t buf[DISK_SIZE];
-	const char *dir = getenv("TMPDIR");
+	const char *dir = in_ram ? "/dev/shm" : getenv("TMPDIR");
+	struct statfs fs;
 
 	snprintf(f->path, sizeof(f->path), "%s/test-blk-XXXXXX",
 		 dir ? dir : "/tmp");
 	f->fd = mkstemp(f->path);
 	assert_true(f->fd >= 0);
+	assert_int_equal(fstatfs(f->fd, &fs), 0);
+	f->in_ram = fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
+	if (in_ram && !f->in_ram)
+		skip(); /* no tmpfs at /dev/shm here */
 	f->zero_range = fallocate(f->fd, FALLOC_FL_ZERO_RANGE, 0, 512) == 0;
 	for (uint64_t i = 0; i < DISK_SIZE; i++)
 		buf[i] = fx_pattern(i);
@@ -166,7 +174,7 @@ int fx_setup(void **state)
 	log_init(&f->logger, memfd_create("test-blk-log", MFD_CLOEXEC),
 		 LOG_DEBUG);
 	assert_int_equal(evloop_new(&f->loop), 0);
-	fx_make_disk(f);
+	fx_make_disk(f, cfg->in_ram);
 	bp.path = f->path;
 	f->strict.mem.ops = &strict_ops;
 	f->strict.flat = &f->flat;
@@ -334,4 +342,89 @@ void fx_put_segs(struct fix *f, const uint64_t *sector, const uint32_t *num,
 		s[i].num_sectors = htole32(num[i]);
 		s[i].flags = htole32(flags[i]);
 	}
+}
+
+/* The wrapper has no context of its own: the armed cut lives here. */
+static struct {
+	size_t bytes; /* 0: not armed */
+	unsigned done;
+} short_cut;
+
+void fx_short_next(size_t bytes)
+{
+	short_cut.bytes = bytes;
+	short_cut.done = 0;
+}
+
+unsigned fx_short_count(void)
+{
+	return short_cut.done;
+}
+
+/*
+ * A vectored read or write becomes a plain one of the first bytes of its
+ * first iovec: same file, offset and buffer, fewer bytes.
+ */
+static void cut_sqe(struct io_uring_sqe *sqe)
+{
+	const struct iovec *iov = (const struct iovec *)(uintptr_t)sqe->addr;
+
+	if ((sqe->opcode != IORING_OP_READV &&
+	     sqe->opcode != IORING_OP_WRITEV) ||
+	    !sqe->len || iov[0].iov_len < short_cut.bytes)
+		return;
+	sqe->opcode = sqe->opcode == IORING_OP_READV ? IORING_OP_READ :
+						       IORING_OP_WRITE;
+	sqe->addr = (uint64_t)(uintptr_t)iov[0].iov_base;
+	sqe->len = (uint32_t)short_cut.bytes;
+	short_cut.bytes = 0;
+	short_cut.done++;
+}
+
+/* The same cut for the storage's own preadv/pwritev. */
+static bool cut_now(const struct iovec *iov, int cnt)
+{
+	if (!short_cut.bytes || cnt < 1 || iov[0].iov_len < short_cut.bytes)
+		return false;
+	short_cut.done++;
+	return true;
+}
+
+ssize_t __real_preadv(int fd, const struct iovec *iov, int cnt, off_t off);
+ssize_t __wrap_preadv(int fd, const struct iovec *iov, int cnt, off_t off);
+ssize_t __real_pwritev(int fd, const struct iovec *iov, int cnt, off_t off);
+ssize_t __wrap_pwritev(int fd, const struct iovec *iov, int cnt, off_t off);
+
+ssize_t __wrap_preadv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	size_t n = short_cut.bytes;
+
+	if (!cut_now(iov, cnt))
+		return __real_preadv(fd, iov, cnt, off);
+	short_cut.bytes = 0;
+	return pread(fd, iov[0].iov_base, n, off);
+}
+
+ssize_t __wrap_pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	size_t n = short_cut.bytes;
+
+	if (!cut_now(iov, cnt))
+		return __real_pwritev(fd, iov, cnt, off);
+	short_cut.bytes = 0;
+	return pwrite(fd, iov[0].iov_base, n, off);
+}
+
+int __real_io_uring_submit_and_get_events(struct io_uring *ring);
+int __wrap_io_uring_submit_and_get_events(struct io_uring *ring);
+
+int __wrap_io_uring_submit_and_get_events(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+
+	/* The entries queued since the last submission. */
+	for (unsigned i = sq->sqe_head; short_cut.bytes && i != sq->sqe_tail;
+	     i++)
+		cut_sqe(&sq->sqes[i & sq->ring_mask]);
+	return __real_io_uring_submit_and_get_events(ring);
 }

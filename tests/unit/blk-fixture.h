@@ -54,6 +54,7 @@ struct strict_mem {
 struct setup_cfg {
 	bool readonly;
 	bool split_pages;
+	bool in_ram; /* the disk on tmpfs: reads and writes done inline */
 	uint16_t num_queues;
 };
 
@@ -69,6 +70,7 @@ struct fix {
 	char path[64];
 	int fd;		 /* the test's own view of the disk */
 	bool zero_range; /* the filesystem has FALLOC_FL_ZERO_RANGE */
+	bool in_ram;	 /* the disk is on tmpfs or ramfs */
 };
 
 struct chain {
@@ -107,6 +109,17 @@ void fx_fill_guest(struct fix *f, uint64_t gpa, size_t len, uint8_t seed);
 /* Configuration space and offered features, as the driver sees them. */
 uint64_t fx_config(struct fix *f, size_t off, unsigned size);
 bool fx_offered(struct fix *f, unsigned bit);
+/*
+ * Short transfers on demand. test-blk is linked with
+ * -Wl,--wrap=io_uring_submit_and_get_events, so every submission of the
+ * storage passes through the fixture, and so does its preadv/pwritev (on a
+ * disk in RAM): after fx_short_next(bytes), the next read or write is cut
+ * to its first `bytes` bytes (at most its first iovec) before the kernel
+ * sees it, a real short transfer such as a filesystem may return.
+ * fx_short_count() says how many were cut.
+ */
+void fx_short_next(size_t bytes);
+unsigned fx_short_count(void);
 /* n discard / write zeroes segments at DATA_GPA. */
 void fx_put_segs(struct fix *f, const uint64_t *sector, const uint32_t *num,
 		 const uint32_t *flags, unsigned n);

@@ -119,7 +119,9 @@ tests_unit_test_blk_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends
 tests_unit_test_blk_CFLAGS = $(UNIT_COMPILE_FLAGS) $(URING_CFLAGS)
 tests_unit_test_blk_LDADD = backends/libbackends-san.a src/libcore-san.a \
 	$(CMOCKA_LIBS) $(URING_LIBS)
-tests_unit_test_blk_LDFLAGS = $(UNIT_LINK_FLAGS)
+# The fixture's short transfers (blk-fixture.h) wrap the storage's submit.
+tests_unit_test_blk_LDFLAGS = $(UNIT_LINK_FLAGS) \
+	-Wl,--wrap=io_uring_submit_and_get_events,--wrap=preadv,--wrap=pwritev
 
 # virtio-rng and virtio-console (backends/rng, backends/console), through a
 # real loop; sources, sockets and ptys in temporary directories.
