@@ -19,6 +19,7 @@ struct evloop;
 struct gmem;
 struct logger;
 struct vdev;
+struct vu_xen_ram;
 
 /* What the daemon knows of one device when it creates its backend. */
 struct backend_spec {
@@ -33,6 +34,8 @@ struct backend_spec {
 	struct gmem *mem;
 	struct logger *logger;
 	struct evloop *loop;
+	/* Guest RAM a vhost-user back-end may map (XEN_MMAP); NULL: none */
+	const struct vu_xen_ram *xen_ram;
 };
 
 struct backend {

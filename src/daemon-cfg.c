@@ -33,6 +33,8 @@ static const struct cfg_key keys[] = {
 	{ "device", "vhost-user", CFG_PATH, 1, 107, NULL },
 	/* vhost-user virtio-fs: the tag the guest mounts */
 	{ "device", "vhost-user-tag", CFG_STRING, 1, 36, NULL },
+	/* vhost-user on Xen Arm: the guest's RAM to the back-end (XEN_MMAP) */
+	{ "device", "vhost-user-xen-mmap", CFG_BOOL, 0, 0, NULL },
 	/* virtio-input: the host evdev device; EVIOCGRAB it (default no) */
 	{ "device", "input", CFG_PATH, 1, 4095, NULL },
 	{ "device", "input-grab", CFG_BOOL, 0, 0, NULL },

@@ -17,9 +17,11 @@
 #include "guest.h"
 #include "host.h"
 #include "log.h"
+#include "ram-layout.h"
 #include "registry.h"
 #include "store.h"
 #include "vdev.h"
+#include "vhost-user/vhost-user.h"
 #include "xen-handles.h"
 
 /* libxl gives a guest at most 11 virtio-mmio devices (SPIs 33-43). */
@@ -145,6 +147,7 @@ static int create_device(struct host *h, struct host_guest *hg,
 			 char *err, size_t err_len)
 {
 	char name[32];
+	struct vu_xen_ram ram;
 	struct backend_spec spec = {
 		.domid = dev->frontend_domid,
 		.devid = dev->devid,
@@ -168,6 +171,10 @@ static int create_device(struct host *h, struct host_guest *hg,
 					    "foreign mappings");
 		return -ENOMEM;
 	}
+	rc = ram_layout_describe(dev, spec.options, &ram, err, err_len);
+	if (rc)
+		return rc;
+	spec.xen_ram = ram.nregions ? &ram : NULL;
 	rc = be->create(&spec, vdev, err, err_len);
 	if (rc)
 		return rc;

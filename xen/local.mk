@@ -47,6 +47,7 @@ XEN_LAYER_SOURCES = \
 	xen/gmem-foreign.c xen/gmem-grant.c xen/gmem-xen.h xen/gmem-xen-int.h \
 	xen/guest.c xen/guest.h \
 	xen/irq.c xen/irq.h \
+	xen/ram-layout.c xen/ram-layout.h \
 	xen/store.c xen/store-device.c xen/store-int.h xen/store.h
 
 noinst_LIBRARIES += xen/libxenlayer.a
@@ -54,3 +55,16 @@ xen_libxenlayer_a_SOURCES = $(XEN_LAYER_SOURCES) $(XEN_PURE_SOURCES) \
 	$(XEN_SLOT_SOURCES)
 xen_libxenlayer_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen \
 	-I$(top_srcdir)/backends $(XEN_CFLAGS)
+
+# The guest RAM layout XEN_MMAP describes (ram-layout.c reads xenstore too,
+# hence libxenstore; the unit test never reaches it).
+check_PROGRAMS += tests/unit/test-ram-layout
+TESTS += tests/unit/test-ram-layout
+tests_unit_test_ram_layout_SOURCES = tests/unit/test-ram-layout.c \
+	xen/ram-layout.c xen/ram-layout.h
+tests_unit_test_ram_layout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/xen \
+	-I$(top_srcdir)/backends $(XEN_CFLAGS)
+tests_unit_test_ram_layout_CFLAGS = $(UNIT_COMPILE_FLAGS)
+tests_unit_test_ram_layout_LDADD = src/libcore-san.a $(XEN_LIBS) \
+	$(CMOCKA_LIBS)
+tests_unit_test_ram_layout_LDFLAGS = $(UNIT_LINK_FLAGS)

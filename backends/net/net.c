@@ -207,6 +207,16 @@ static void rx_process(struct net *n)
 	bool pushed = false;
 	int rc = 0;
 
+	/*
+	 * A failed or stopped device takes no frames: the level-triggered
+	 * watch goes off until activation, or a readable tap would wake the
+	 * loop again and again.
+	 */
+	if (!vdev_is_live(&n->vdev)) {
+		watch_tap(n, false);
+		return;
+	}
+
 	for (unsigned i = 0; i < NET_RX_BURST && vdev_is_live(&n->vdev); i++) {
 		/* No room: the tap waits until the driver adds buffers. */
 		if (!rx_fill(n)) {

@@ -15,6 +15,13 @@
  * and the hostile-guest checks are then its own (as with any vhost-user
  * back-end behind QEMU).
  *
+ * The descriptor is /dev/xen/privcmd, which can issue any hypercall: it
+ * is restricted to the guest's domain (IOCTL_PRIVCMD_RESTRICT, as
+ * xentoolcore_restrict_all() does to our own handles) before a back-end
+ * gets it, so all the back-end can do with it is map that guest's memory.
+ * A plain file (tests) can issue nothing and passes as it is; anything
+ * else that refuses the restriction is not passed.
+ *
  * The guest was offered INDIRECT_DESC and EVENT_IDX (the vdev layer always
  * offers them), so the rings go straight to the back-end only when it
  * offers both; otherwise the shadow rings serve it as usual.
@@ -23,9 +30,16 @@
 #include <fcntl.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+/* domid_t and the types privcmd.h's structures use, then the ioctl. */
+#include <xen/xen.h>
+#include <xen/sys/privcmd.h>
 
 #include "vu-dev.h"
 
@@ -45,19 +59,47 @@ uint64_t vu_xen_features(const struct vu_dev *d)
 	return d->vdev.guest_features & (d->offered | XEN_RING_BITS);
 }
 
+/* Opens the descriptor, confined to the guest's domain (see the top). */
+static int open_privcmd(struct vu_dev *d)
+{
+	domid_t dom = (domid_t)d->xen.domid;
+	struct stat st;
+	int fd, rc;
+
+	fd = open(d->xen.privcmd, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(d->why, sizeof(d->why), "XEN_MMAP: %s: %s",
+			 d->xen.privcmd, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st))
+		rc = -errno;
+	else if (S_ISREG(st.st_mode))
+		rc = 0;
+	else
+		rc = ioctl(fd, IOCTL_PRIVCMD_RESTRICT, &dom) ? -errno : 0;
+	if (rc) {
+		snprintf(d->why, sizeof(d->why),
+			 "XEN_MMAP: %s: not passed, cannot restrict it to "
+			 "dom%u: %s",
+			 d->xen.privcmd, d->xen.domid, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	d->xen.fd = fd;
+	return 0;
+}
+
 int vu_xen_mem_next(struct vu_dev *d, struct vu_msg *m, int *fds,
 		    unsigned *nfds)
 {
 	int rc;
 
 	if (d->xen.fd < 0) {
-		d->xen.fd = open(d->xen.privcmd, O_RDWR | O_CLOEXEC);
-		if (d->xen.fd < 0) {
-			rc = -errno;
-			snprintf(d->why, sizeof(d->why), "XEN_MMAP: %s: %s",
-				 d->xen.privcmd, strerror(-rc));
+		rc = open_privcmd(d);
+		if (rc)
 			return rc;
-		}
 	}
 	/* One descriptor per region: the back-end maps each through it. */
 	for (unsigned i = 0; i < d->xen.nregions; i++)

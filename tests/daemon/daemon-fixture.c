@@ -290,6 +290,20 @@ char *df_stderr(struct dfix *f)
 	return buf;
 }
 
+void df_wait_stderr(struct dfix *f, const char *text)
+{
+	for (unsigned waited = 0;; waited += 10) {
+		char *err = df_stderr(f);
+		bool found = strstr(err, text) != NULL;
+
+		free(err);
+		if (found)
+			return;
+		assert_true(waited < DF_WAIT_MS);
+		usleep(10 * 1000);
+	}
+}
+
 void df_assert_clean(struct dfix *f)
 {
 	unsigned n = xensim_misuse_count(f->h, XENSIM_MISUSE_ANY);

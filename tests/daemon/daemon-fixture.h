@@ -141,6 +141,8 @@ bool df_alive(struct dfix *f);
 int df_stop(struct dfix *f);
 /* What the daemon wrote to its stderr (captured), malloc'd. */
 char *df_stderr(struct dfix *f);
+/* Waits (at most DF_WAIT_MS) until the captured stderr holds text. */
+void df_wait_stderr(struct dfix *f, const char *text);
 /* Heap allocations the daemon has made so far (alloc-count.so). */
 uint64_t df_allocs(const struct dfix *f);
 /* Asserts exactly no misuse (dumping them otherwise). */

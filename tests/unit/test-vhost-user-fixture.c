@@ -220,6 +220,16 @@ static void *fake_main(void *opaque)
 		__atomic_add_fetch(&k->conns, 1, __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&k->total, 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&k->conn, fd, __ATOMIC_SEQ_CST);
+		/*
+		 * vuf_fake_stop() stores stop, then loads conn; we store conn,
+		 * then load stop (all seq_cst): one of us sees the other, so
+		 * a connection accepted while it stops is not served forever.
+		 */
+		if (__atomic_load_n(&k->stop, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&k->conn, -1, __ATOMIC_SEQ_CST);
+			close(fd);
+			break;
+		}
 		serve(k, fd);
 		__atomic_store_n(&k->conn, -1, __ATOMIC_SEQ_CST);
 		close(fd);
@@ -248,7 +258,7 @@ void vuf_fake_stop(struct fake *k)
 
 	if (k->lfd < 0)
 		return;
-	__atomic_store_n(&k->stop, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&k->stop, true, __ATOMIC_SEQ_CST);
 	/* The back-end dies: its connection goes with it. */
 	fd = __atomic_load_n(&k->conn, __ATOMIC_SEQ_CST);
 	if (fd >= 0)

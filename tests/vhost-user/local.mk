@@ -66,3 +66,21 @@ bench-vhost-user: tests/vhost-user/vu-bench
 	tests/vhost-user/vu-bench $(VU_BENCH_SECONDS)
 
 .PHONY: bench-vhost-user
+
+# vhost-user-xen-mmap through the daemon under the simulated Xen, on the
+# unit tests' scripted back-end (run in this process) offering XEN_MMAP.
+check_PROGRAMS += tests/vhost-user/test-vhost-user-xen-mmap
+TESTS += tests/vhost-user/test-vhost-user-xen-mmap
+tests_vhost_user_test_vhost_user_xen_mmap_SOURCES = \
+	tests/vhost-user/test-vhost-user-xen-mmap.c \
+	tests/unit/test-vhost-user-fixture.c \
+	tests/unit/test-vhost-user-fixture.h $(UNIT_HELPERS)
+tests_vhost_user_test_vhost_user_xen_mmap_CPPFLAGS = \
+	$(DAEMON_TEST_CPPFLAGS) -I$(top_srcdir)/tests/daemon \
+	-I$(top_srcdir)/tests/unit -I$(top_srcdir)/backends
+tests_vhost_user_test_vhost_user_xen_mmap_CFLAGS = $(DAEMON_TEST_CFLAGS)
+tests_vhost_user_test_vhost_user_xen_mmap_LDADD = $(DAEMON_TEST_LIBS) \
+	backends/libbackends-san.a src/libcore-san.a $(URING_LIBS)
+tests_vhost_user_test_vhost_user_xen_mmap_LDFLAGS = $(SAN_CFLAGS)
+EXTRA_tests_vhost_user_test_vhost_user_xen_mmap_DEPENDENCIES = \
+	$(DAEMON_TEST_DEPS)
