@@ -22,7 +22,7 @@
  * iovecs; the header (16 bytes) and the status byte take at most three more.
  */
 #define BLK_SIZE_MAX 4096u
-#define BLK_SEG_MAX 126u
+#define BLK_SEG_MAX 254u
 #define BLK_MAX_IOV (2 * BLK_SEG_MAX + 4)
 /* Per discard / write zeroes segment, and segments per request. */
 #define BLK_DWZ_MAX_SECTORS (1u << 22)
