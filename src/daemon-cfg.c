@@ -43,6 +43,7 @@ static const struct cfg_key keys[] = {
 	{ "device", "input-kind", CFG_CHOICE, 0, 0, input_kinds },
 	/* virtio-net: tap interface (IFNAMSIZ - 1); MAC aa:bb:cc:dd:ee:ff */
 	{ "device", "tap", CFG_STRING, 1, 15, NULL },
+	{ "device", "bridge", CFG_STRING, 1, 15, NULL },
 	{ "device", "mac", CFG_STRING, 17, 17, NULL },
 	/* virtio-vsock: host unix socket (+ "_<port>" fits sun_path); CID */
 	{ "device", "vsock", CFG_PATH, 1, 96, NULL },

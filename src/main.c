@@ -61,6 +61,7 @@ static const char usage_text[] =
 	"pty)\n"
 	"  tap = vif3.0                 virtio-net: the tap device (created if "
 	"missing)\n"
+	"  bridge = xenbr0              virtio-net: put the tap on it, up\n"
 	"  mac = 52:54:00:12:34:56      virtio-net: the guest's MAC address\n"
 	"  input = /dev/input/event0    virtio-input: the host evdev device\n"
 	"  input-socket = /run/k.sock   virtio-input: or an injector's socket,\n"

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * virtio-net in the backend table. The daemon config names the tap
- * (`tap`, created or attached by name) and may set the MAC address (`mac`);
- * the default one is locally administered, derived from the domain and
- * device ids so it is stable across restarts.
+ * (`tap`, created or attached by name), may put it on a bridge (`bridge`,
+ * what Xen's vif-bridge hotplug script does for a PV NIC) and may set the
+ * MAC address (`mac`); the default one is locally administered, derived
+ * from the domain and device ids so it is stable across restarts.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <linux/virtio_ids.h>
 
@@ -36,6 +38,7 @@ static int net_create(const struct backend_spec *spec, struct vdev **out,
 {
 	const struct cfg_section *o = spec->options;
 	const char *mac = cfg_get_string(o, "mac", NULL);
+	const char *bridge = cfg_get_string(o, "bridge", NULL);
 	struct net_params p = {
 		.tap = cfg_get_string(o, "tap", NULL),
 		.mac = { 0x52, 0x54, 0x00, (uint8_t)(spec->domid >> 8),
@@ -58,6 +61,15 @@ static int net_create(const struct backend_spec *spec, struct vdev **out,
 	rc = net_new(&p, &vp, spec->loop, &n, err, err_len);
 	if (rc)
 		return rc;
+	rc = bridge ? net_tap_bridge(p.tap, bridge) : 0;
+	if (rc) {
+		snprintf(err, err_len,
+			 "%s: cannot put tap %s on bridge '%s': %s",
+			 cfg_where(o, "bridge", where, sizeof(where)), p.tap,
+			 bridge, strerror(-rc));
+		net_free(n);
+		return rc;
+	}
 	*out = net_vdev(n);
 	return 0;
 }

@@ -12,9 +12,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <linux/virtio_net.h>
 
 #include "net.h"
@@ -76,6 +80,52 @@ int net_tap_mtu(const char *name)
 	if (s < 0)
 		return -errno;
 	rc = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
+	close(s);
+	return rc;
+}
+
+/* Whether tap already is a port of bridge (sysfs names its bridge). */
+static bool on_bridge(const char *tap, const char *bridge)
+{
+	char path[64], target[PATH_MAX];
+	const char *base;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport/bridge", tap);
+	r = readlink(path, target, sizeof(target) - 1);
+	if (r < 0)
+		return false;
+	target[r] = '\0';
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, bridge);
+}
+
+int net_tap_bridge(const char *tap, const char *bridge)
+{
+	struct ifreq ifr = { 0 };
+	unsigned idx = if_nametoindex(tap);
+	int s, rc = 0;
+
+	if (!idx)
+		return -errno;
+	if (strlen(bridge) >= IFNAMSIZ)
+		return -EINVAL;
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memcpy(ifr.ifr_name, bridge, strlen(bridge));
+	ifr.ifr_ifindex = (int)idx;
+	/* A tap we attached to may be on it already (EBUSY): that is fine. */
+	if (ioctl(s, SIOCBRADDIF, &ifr) < 0 &&
+	    !(errno == EBUSY && on_bridge(tap, bridge)))
+		rc = -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, tap, strlen(tap));
+	if (!rc && ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		rc = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!rc && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		rc = -errno;
 	close(s);
 	return rc;
 }

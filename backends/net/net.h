@@ -62,5 +62,10 @@ int net_tap_open(const char *name) must_check;
 int net_tap_set_offload(int fd, uint64_t guest_features) must_check;
 /* The interface's MTU, or -errno. */
 int net_tap_mtu(const char *name) must_check;
+/*
+ * Puts the tap on a bridge and brings it up, as Xen's vif-bridge hotplug
+ * script does for a PV NIC. 0 or -errno.
+ */
+int net_tap_bridge(const char *tap, const char *bridge) must_check;
 
 #endif

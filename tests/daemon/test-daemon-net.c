@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_mmio.h>
 #include <net/if.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -465,6 +467,82 @@ static void test_hostile_net_guest(void **state)
 	dn_finish(*state, s, 2);
 }
 
+/* Creates (add) or deletes a bridge, as brctl addbr/delbr do. */
+static void bridge_ctl(const char *br, bool add)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	if (!add) {
+		memcpy(ifr.ifr_name, br, strlen(br));
+		assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+		ifr.ifr_flags &= ~IFF_UP;
+		assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	}
+	assert_int_equal(ioctl(s, add ? SIOCBRADDBR : SIOCBRDELBR, br), 0);
+	close(s);
+}
+
+/*
+ * bridge = <name>: the daemon puts its tap on the bridge, as Xen's
+ * vif-bridge script does for a PV NIC: the guest's broadcast reaches the
+ * bridge, and frames still pass on the tap; a
+ * bridge that does not exist fails the attach, naming it.
+ */
+#define FRAME_LEN 128
+static void test_net_bridge(void **state)
+{
+	struct dfix *f = *state;
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	char cfg[768] = "", br[IFNAMSIZ];
+	uint8_t want[FRAME_LEN], got[2048];
+	struct scene s, bad;
+	struct ifreq ifr = { 0 };
+	struct host hb;
+	int fd;
+
+	snprintf(br, sizeof(br), "xvbr%u", (unsigned)getpid() % 100000);
+	bridge_ctl(br, true);
+	dn_scene_prepare(f, &s, 1, cfg, sizeof(cfg));
+	snprintf(cfg + strlen(cfg), sizeof(cfg) - strlen(cfg), "bridge = %s\n",
+		 br);
+	dn_scene_prepare(f, &bad, 2, cfg, sizeof(cfg));
+	snprintf(cfg + strlen(cfg), sizeof(cfg) - strlen(cfg),
+		 "bridge = nobridge0\n");
+	df_config(f, cfg);
+	df_spawn(f, NULL, false);
+	dn_scene_boot(&s);
+	/* A broadcast from the guest reaches the bridge's own interface. */
+	hb = s.h;
+	snprintf(hb.tap, sizeof(hb.tap), "%s", br);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memcpy(ifr.ifr_name, br, strlen(br));
+	assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+	close(fd);
+	hb.ifindex = (int)if_nametoindex(br);
+	hb.ps = dn_host_socket(&hb, false);
+	dn_frame_fill(want, FRAME_LEN, 7, bcast, dn_guest_mac);
+	assert_int_equal(netdrv_send(&s.net, NULL, want, FRAME_LEN, false), 0);
+	assert_int_equal(dn_host_recv(hb.ps, got, sizeof(got), DF_WAIT_MS),
+			 FRAME_LEN);
+	assert_memory_equal(got, want, FRAME_LEN);
+	close(hb.ps);
+	/* The tap's own socket saw it too. */
+	assert_int_equal(dn_host_recv(s.h.ps, got, sizeof(got), DF_WAIT_MS),
+			 FRAME_LEN);
+	dn_exchange(&s, 1);
+	df_domain_create(f, 2, 1);
+	assert_int_equal(xensim_libxl_add(f->h, &bad.g.dev), 0);
+	df_assert_attach_failed(&bad.g, "'nobridge0'");
+	df_guest_fini(&bad.g);
+	dn_scene_end(&s);
+	dn_finish(f, &s, 1);
+	bridge_ctl(br, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +554,7 @@ int main(void)
 		T(test_net_burst_host_to_guest),
 		T(test_net_tso),
 		T(test_hostile_net_guest),
+		T(test_net_bridge),
 #undef T
 	};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);

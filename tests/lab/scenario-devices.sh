@@ -142,10 +142,14 @@ dev_net() {
 		result dev-net "-"
 		return
 	}
-	# The daemon opened (created) the tap when xl created the device; put
-	# it on the bridge, as a vif hotplug script would.
+	# The daemon created the tap when xl created the device, and put it
+	# on the bridge (its config's bridge key), as a vif hotplug script
+	# does for a PV NIC.
 	check "the daemon created tap $TAP" -e /sys/class/net/$TAP
-	brctl addif $BR $TAP && ip link set $TAP up
+	check "the daemon put tap $TAP on bridge $BR" \
+		"$(basename "$(readlink /sys/class/net/$TAP/brport/bridge)")" = "$BR"
+	check "the daemon brought tap $TAP up" \
+		-n "$(ip link show $TAP | grep -w UP)"
 	labtool recv tcp:0.0.0.0:5001 /tmp/net-rx-virtio 180 >/dev/null &
 	sleep 1
 	xl unpause "$guest"
@@ -281,6 +285,7 @@ say "dom0's uinput keyboard: ${KBD:-none ($(cat /tmp/kbd.out))}"
 cat >"$CONF" <<EOC
 [device "1/0"]
 tap = $TAP
+bridge = $BR
 mac = 52:54:00:7a:00:01
 
 [device "2/0"]
