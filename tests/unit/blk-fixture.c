@@ -24,6 +24,7 @@
 #include <linux/magic.h>
 #include <linux/virtio_config.h>
 
+#include "driver-probe.h"
 #include "blk/blk.h"
 #include "blk-fixture.h"
 #include "evloop.h"
@@ -120,38 +121,14 @@ static void fx_make_disk(struct fix *f, bool in_ram)
 	assert_int_equal(pwrite(f->fd, buf, DISK_SIZE, 0), DISK_SIZE);
 }
 
-static void fx_status_add(struct fix *f, uint8_t bit)
-{
-	vdev_set_status(f->vdev, vdev_get_status(f->vdev) | bit);
-}
-
 /* Linux's probe: reset, ACK, DRIVER, every feature offered, queues, OK. */
 void fx_probe(struct fix *f)
 {
-	struct vdev *v = f->vdev;
-
-	vdev_set_status(v, 0);
-	fx_status_add(f, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	fx_status_add(f, VIRTIO_CONFIG_S_DRIVER);
-	vdev_set_guest_features(v, 0, vdev_get_host_features(v, 0));
-	vdev_set_guest_features(v, 1, vdev_get_host_features(v, 1));
-	fx_status_add(f, VIRTIO_CONFIG_S_FEATURES_OK);
-	assert_true(vdev_get_status(v) & VIRTIO_CONFIG_S_FEATURES_OK);
-	for (unsigned q = 0; q < f->nq; q++) {
-		struct driver_ring *r = &f->ring[q];
-
-		driver_ring_init(r, &f->flat, QNUM, RING_GPA(q));
-		vdev_queue_write(v, q, VDEV_QUEUE_NUM, QNUM);
-		vdev_queue_write(v, q, VDEV_QUEUE_DESC_LOW,
-				 (uint32_t)r->desc_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_DRIVER_LOW,
-				 (uint32_t)r->avail_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_DEVICE_LOW,
-				 (uint32_t)r->used_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_READY, 1);
-	}
-	fx_status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_true(vdev_is_live(v));
+	driver_probe_features(f->vdev, 0);
+	for (unsigned q = 0; q < f->nq; q++)
+		driver_probe_queue(f->vdev, q, &f->ring[q], &f->flat, QNUM,
+				   RING_GPA(q));
+	driver_probe_live(f->vdev);
 }
 
 int fx_setup(void **state)

@@ -22,7 +22,8 @@ TESTS += $(UNIT_TESTS)
 UNIT_COMPILE_FLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LIBS = src/libcore-san.a $(CMOCKA_LIBS)
 UNIT_LINK_FLAGS = $(SAN_CFLAGS)
-UNIT_HELPERS = tests/unit/driver-ring.c tests/unit/driver-ring.h
+UNIT_HELPERS = tests/unit/driver-ring.c tests/unit/driver-ring.h \
+	tests/unit/driver-probe.c tests/unit/driver-probe.h
 # What the programs of one module share (test-<module>*.c).
 CFG_FIXTURE = tests/unit/cfg-fixture.c tests/unit/cfg-fixture.h
 VDEV_FIXTURE = tests/unit/vdev-fixture.c tests/unit/vdev-fixture.h \

@@ -18,6 +18,7 @@
 
 #include <linux/virtio_config.h>
 
+#include "driver-probe.h"
 #include "evloop.h"
 #include "test-console-fixture.h"
 #include "vdev.h"
@@ -43,36 +44,13 @@ uint8_t *cf_ptr(struct fix *f, uint64_t gpa, uint64_t len)
 	return p;
 }
 
-static void status_add(struct fix *f, uint8_t bit)
-{
-	vdev_set_status(f->vdev, vdev_get_status(f->vdev) | bit);
-}
-
 void cf_probe(struct fix *f)
 {
-	struct vdev *v = f->vdev;
-
-	vdev_set_status(v, 0);
-	status_add(f, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER);
-	vdev_set_guest_features(v, 0, vdev_get_host_features(v, 0));
-	vdev_set_guest_features(v, 1, vdev_get_host_features(v, 1));
-	status_add(f, VIRTIO_CONFIG_S_FEATURES_OK);
-	for (unsigned q = 0; q < 2; q++) {
-		struct driver_ring *r = &f->ring[q];
-
-		driver_ring_init(r, &f->flat, QNUM, RING_GPA(q));
-		vdev_queue_write(v, q, VDEV_QUEUE_NUM, QNUM);
-		vdev_queue_write(v, q, VDEV_QUEUE_DESC_LOW,
-				 (uint32_t)r->desc_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_DRIVER_LOW,
-				 (uint32_t)r->avail_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_DEVICE_LOW,
-				 (uint32_t)r->used_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_READY, 1);
-	}
-	status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_true(vdev_is_live(v));
+	driver_probe_features(f->vdev, 0);
+	for (unsigned q = 0; q < 2; q++)
+		driver_probe_queue(f->vdev, q, &f->ring[q], &f->flat, QNUM,
+				   RING_GPA(q));
+	driver_probe_live(f->vdev);
 }
 
 int cf_setup(void **state)

@@ -23,6 +23,7 @@
 #include <linux/uinput.h>
 #include <linux/virtio_config.h>
 
+#include "driver-probe.h"
 #include "evloop.h"
 #include "test-input-fixture.h"
 #include "vdev.h"
@@ -136,40 +137,14 @@ static void uinput_make(struct fix *f)
 	fail_msg("no event device under %s", dir);
 }
 
-static void status_add(struct fix *f, uint8_t bit)
-{
-	vdev_set_status(f->vdev, vdev_get_status(f->vdev) | bit);
-}
-
-static void queue_setup(struct fix *f, unsigned q, struct driver_ring *r,
-			uint64_t gpa)
-{
-	driver_ring_init(r, &f->flat, QNUM, gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_NUM, QNUM);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_DESC_LOW,
-			 (uint32_t)r->desc_gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_DRIVER_LOW,
-			 (uint32_t)r->avail_gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_DEVICE_LOW,
-			 (uint32_t)r->used_gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_READY, 1);
-}
-
 /* Linux's probe: reset, ACK, DRIVER, features, both queues, DRIVER_OK. */
 void if_probe(struct fix *f)
 {
-	struct vdev *v = f->vdev;
-
-	vdev_set_status(v, 0);
-	status_add(f, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER);
-	vdev_set_guest_features(v, 0, vdev_get_host_features(v, 0));
-	vdev_set_guest_features(v, 1, vdev_get_host_features(v, 1));
-	status_add(f, VIRTIO_CONFIG_S_FEATURES_OK);
-	queue_setup(f, 0, &f->evq, RAM_GPA);
-	queue_setup(f, 1, &f->stq, RAM_GPA + 0x8000);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_true(vdev_is_live(v));
+	driver_probe_features(f->vdev, 0);
+	driver_probe_queue(f->vdev, 0, &f->evq, &f->flat, QNUM, RAM_GPA);
+	driver_probe_queue(f->vdev, 1, &f->stq, &f->flat, QNUM,
+			   RAM_GPA + 0x8000);
+	driver_probe_live(f->vdev);
 }
 
 static void make_input(struct fix *f, const struct vdev_params *vp)

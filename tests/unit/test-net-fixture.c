@@ -22,6 +22,7 @@
 #include <linux/if_packet.h>
 #include <linux/virtio_config.h>
 
+#include "driver-probe.h"
 #include "evloop.h"
 #include "test-net-fixture.h"
 #include "vdev.h"
@@ -51,44 +52,13 @@ void nf_require(struct fix *f)
 	}
 }
 
-static void status_add(struct fix *f, uint8_t bit)
-{
-	vdev_set_status(f->vdev, vdev_get_status(f->vdev) | bit);
-}
-
-static void queue_setup(struct fix *f, unsigned q, struct driver_ring *r,
-			uint64_t gpa)
-{
-	driver_ring_init(r, &f->flat, QNUM, gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_NUM, QNUM);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_DESC_LOW,
-			 (uint32_t)r->desc_gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_DRIVER_LOW,
-			 (uint32_t)r->avail_gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_DEVICE_LOW,
-			 (uint32_t)r->used_gpa);
-	vdev_queue_write(f->vdev, q, VDEV_QUEUE_READY, 1);
-}
-
 /* Linux's probe: features minus the declined ones, both queues, DRIVER_OK. */
 static void probe(struct fix *f, uint64_t decline)
 {
-	struct vdev *v = f->vdev;
-
-	vdev_set_status(v, 0);
-	status_add(f, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER);
-	vdev_set_guest_features(
-		v, 0, vdev_get_host_features(v, 0) & ~(uint32_t)decline);
-	vdev_set_guest_features(v, 1,
-				vdev_get_host_features(v, 1) &
-					~(uint32_t)(decline >> 32));
-	status_add(f, VIRTIO_CONFIG_S_FEATURES_OK);
-	assert_true(vdev_get_status(v) & VIRTIO_CONFIG_S_FEATURES_OK);
-	queue_setup(f, 0, &f->rx, RXR_GPA);
-	queue_setup(f, 1, &f->tx, TXR_GPA);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_true(vdev_is_live(v));
+	driver_probe_features(f->vdev, decline);
+	driver_probe_queue(f->vdev, 0, &f->rx, &f->flat, QNUM, RXR_GPA);
+	driver_probe_queue(f->vdev, 1, &f->tx, &f->flat, QNUM, TXR_GPA);
+	driver_probe_live(f->vdev);
 }
 
 /* Quiet namespace: no IPv6 chatter (router solicitations, MLD). */

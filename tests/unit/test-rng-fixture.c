@@ -16,6 +16,7 @@
 
 #include <linux/virtio_config.h>
 
+#include "driver-probe.h"
 #include "evloop.h"
 #include "test-rng-fixture.h"
 #include "vdev.h"
@@ -61,31 +62,12 @@ static void make_source(struct fix *f, enum src_kind kind)
 	close(fd);
 }
 
-static void status_add(struct fix *f, uint8_t bit)
-{
-	vdev_set_status(f->vdev, vdev_get_status(f->vdev) | bit);
-}
-
 /* Linux's probe: reset, ACK, DRIVER, features, the requestq, DRIVER_OK. */
 void rf_probe(struct fix *f)
 {
-	struct vdev *v = f->vdev;
-	struct driver_ring *r = &f->ring;
-
-	vdev_set_status(v, 0);
-	status_add(f, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER);
-	vdev_set_guest_features(v, 0, vdev_get_host_features(v, 0));
-	vdev_set_guest_features(v, 1, vdev_get_host_features(v, 1));
-	status_add(f, VIRTIO_CONFIG_S_FEATURES_OK);
-	driver_ring_init(r, &f->flat, QNUM, RAM_GPA);
-	vdev_queue_write(v, 0, VDEV_QUEUE_NUM, QNUM);
-	vdev_queue_write(v, 0, VDEV_QUEUE_DESC_LOW, (uint32_t)r->desc_gpa);
-	vdev_queue_write(v, 0, VDEV_QUEUE_DRIVER_LOW, (uint32_t)r->avail_gpa);
-	vdev_queue_write(v, 0, VDEV_QUEUE_DEVICE_LOW, (uint32_t)r->used_gpa);
-	vdev_queue_write(v, 0, VDEV_QUEUE_READY, 1);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_true(vdev_is_live(v));
+	driver_probe_features(f->vdev, 0);
+	driver_probe_queue(f->vdev, 0, &f->ring, &f->flat, QNUM, RAM_GPA);
+	driver_probe_live(f->vdev);
 }
 
 int rf_setup(void **state)

@@ -19,6 +19,7 @@
 #include <linux/virtio_config.h>
 #include <linux/vm_sockets.h>
 
+#include "driver-probe.h"
 #include "evloop.h"
 #include "test-vsock-fixture.h"
 #include "vdev.h"
@@ -61,11 +62,6 @@ void vf_fill(void *buf, size_t len, uint64_t seed)
 	}
 }
 
-static void status_add(struct fix *f, uint8_t bit)
-{
-	vdev_set_status(f->vdev, vdev_get_status(f->vdev) | bit);
-}
-
 void vf_post_rx(struct fix *f, unsigned slot)
 {
 	struct driver_buf b = { RX_GPA + RX_STRIDE * slot, VF_RXBUF, true };
@@ -78,29 +74,11 @@ void vf_post_rx(struct fix *f, unsigned slot)
 
 void vf_probe(struct fix *f)
 {
-	struct vdev *v = f->vdev;
-
-	vdev_set_status(v, 0);
-	status_add(f, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	status_add(f, VIRTIO_CONFIG_S_DRIVER);
-	vdev_set_guest_features(v, 0, vdev_get_host_features(v, 0));
-	vdev_set_guest_features(v, 1, vdev_get_host_features(v, 1));
-	status_add(f, VIRTIO_CONFIG_S_FEATURES_OK);
-	for (unsigned q = 0; q < 3; q++) {
-		struct driver_ring *r = &f->ring[q];
-
-		driver_ring_init(r, &f->flat, QNUM, RING_GPA(q));
-		vdev_queue_write(v, q, VDEV_QUEUE_NUM, QNUM);
-		vdev_queue_write(v, q, VDEV_QUEUE_DESC_LOW,
-				 (uint32_t)r->desc_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_DRIVER_LOW,
-				 (uint32_t)r->avail_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_DEVICE_LOW,
-				 (uint32_t)r->used_gpa);
-		vdev_queue_write(v, q, VDEV_QUEUE_READY, 1);
-	}
-	status_add(f, VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_true(vdev_is_live(v));
+	driver_probe_features(f->vdev, 0);
+	for (unsigned q = 0; q < 3; q++)
+		driver_probe_queue(f->vdev, q, &f->ring[q], &f->flat, QNUM,
+				   RING_GPA(q));
+	driver_probe_live(f->vdev);
 }
 
 int vf_setup(void **state)
