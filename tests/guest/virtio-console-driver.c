@@ -18,14 +18,6 @@
 
 #define CFG(field) offsetof(struct virtio_console_config, field)
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int alloc_buf(struct condrv *c, struct condrv_buf *b)
 {
 	const struct guest_bus *bus = c->p.bus;
@@ -190,25 +182,10 @@ void condrv_remove(struct condrv *c)
 	vmdrv_remove(&c->vm);
 }
 
-/* One interrupt (at most until deadline): 0, 1 on timeout, -errno. */
-static int wait_irq(struct condrv *c, int64_t deadline)
-{
-	const struct guest_bus *bus = c->p.bus;
-	int64_t left = deadline - now_ms();
-	int rc;
-
-	if (left <= 0)
-		return 1;
-	rc = bus->wait_irq(bus->opaque, (int)left);
-	if (rc > 0)
-		rc = vmdrv_interrupt(&c->vm);
-	return rc < 0 ? rc : 0;
-}
-
 /* __send_to_port, blocking: wait until the device has used it. */
 static int send_buf(struct condrv *c, uint32_t len)
 {
-	int64_t deadline = now_ms() + c->p.timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + c->p.timeout_ms;
 	struct vrdrv_sg sg = { c->out.gpa, len };
 	uint32_t ulen;
 	void *data;
@@ -219,7 +196,7 @@ static int send_buf(struct condrv *c, uint32_t len)
 	if (rc)
 		return rc;
 	while ((rc = vrdrv_get_buf(c->out_vq, &data, &ulen)) == 0) {
-		rc = wait_irq(c, deadline);
+		rc = vmdrv_wait_irq(&c->vm, deadline);
 		if (rc)
 			return rc > 0 ? -ETIMEDOUT : rc;
 	}
@@ -271,7 +248,7 @@ static size_t fill_readbuf(struct condrv *c, uint8_t *buf, size_t len)
 
 ssize_t condrv_read(struct condrv *c, void *buf, size_t len, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + timeout_ms;
 	int rc;
 
 	if (!c->live)
@@ -282,7 +259,7 @@ ssize_t condrv_read(struct condrv *c, void *buf, size_t len, int timeout_ms)
 			break;
 		if (c->in_vq->broken)
 			return -EIO;
-		rc = wait_irq(c, deadline);
+		rc = vmdrv_wait_irq(&c->vm, deadline);
 		if (rc)
 			return rc > 0 ? 0 : rc;
 	}

@@ -18,14 +18,6 @@
 #define CFG(field) offsetof(struct virtio_input_config, field)
 #define EVSZ sizeof(struct virtio_input_event)
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* virtinput_cfg_select: the size the device answers (0 on a bus error). */
 static uint8_t cfg_select(struct indrv *in, uint8_t select, uint8_t subsel)
 {
@@ -298,23 +290,9 @@ void indrv_remove(struct indrv *in)
 	vmdrv_remove(&in->vm);
 }
 
-static int wait_irq(struct indrv *in, int64_t deadline)
-{
-	const struct guest_bus *bus = in->p.bus;
-	int64_t left = deadline - now_ms();
-	int rc;
-
-	if (left <= 0)
-		return 1;
-	rc = bus->wait_irq(bus->opaque, (int)left);
-	if (rc > 0)
-		rc = vmdrv_interrupt(&in->vm);
-	return rc < 0 ? rc : 0;
-}
-
 int indrv_read(struct indrv *in, struct input_event *ev, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + timeout_ms;
 	struct virtio_input_event *e;
 	int rc;
 
@@ -327,7 +305,7 @@ int indrv_read(struct indrv *in, struct input_event *ev, int timeout_ms)
 			break;
 		if (in->evt->broken)
 			return -EIO;
-		rc = wait_irq(in, deadline);
+		rc = vmdrv_wait_irq(&in->vm, deadline);
 		if (rc)
 			return rc > 0 ? 0 : rc;
 	}
@@ -372,7 +350,7 @@ int indrv_send_status(struct indrv *in, uint16_t type, uint16_t code,
 
 int indrv_status_flush(struct indrv *in, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + timeout_ms;
 	int rc;
 
 	for (;;) {
@@ -381,7 +359,7 @@ int indrv_status_flush(struct indrv *in, int timeout_ms)
 			return 0;
 		if (in->sts->broken)
 			return -EIO;
-		rc = wait_irq(in, deadline);
+		rc = vmdrv_wait_irq(&in->vm, deadline);
 		if (rc)
 			return rc > 0 ? -ETIMEDOUT : rc;
 	}

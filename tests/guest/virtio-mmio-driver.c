@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "guest-bus.h"
 #include "virtio-mmio-driver.h"
@@ -504,4 +505,25 @@ int vmdrv_interrupt(struct vmdrv *dev)
 	if (!handled)
 		dev->stats.irqs_none++;
 	return handled;
+}
+
+int64_t vmdrv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int vmdrv_wait_irq(struct vmdrv *dev, int64_t deadline)
+{
+	int64_t left = deadline - vmdrv_now_ms();
+	int rc;
+
+	if (left <= 0)
+		return 1;
+	rc = dev->bus->wait_irq(dev->bus->opaque, (int)left);
+	if (rc > 0)
+		rc = vmdrv_interrupt(dev);
+	return rc < 0 ? rc : 0;
 }

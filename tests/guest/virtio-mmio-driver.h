@@ -132,5 +132,12 @@ int vmdrv_cread(struct vmdrv *dev, uint32_t off, void *buf,
 
 /* vm_interrupt: 1 handled, 0 nothing to do, -errno on a bus error. */
 int vmdrv_interrupt(struct vmdrv *dev);
+/* CLOCK_MONOTONIC in ms: the drivers' deadlines. */
+int64_t vmdrv_now_ms(void);
+/*
+ * Waits for one interrupt (at most until deadline, a vmdrv_now_ms() time)
+ * and handles it: 0, 1 on timeout, -errno.
+ */
+int vmdrv_wait_irq(struct vmdrv *dev, int64_t deadline);
 
 #endif

@@ -23,14 +23,6 @@
 #define MAX_SG 17u	/* MAX_SKB_FRAGS + 1 for a 64 KiB frame */
 #define NAPI_BUDGET 64u /* refill threshold as virtnet_receive's */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* NAPI polls the rings itself; the callbacks only mark work. */
 static void rx_intr(struct vrdrv *vq, void *opaque)
 {
@@ -45,21 +37,6 @@ static void config_changed(struct vmdrv *dev, void *opaque)
 	struct netdrv *n = opaque;
 
 	n->config_changed = true;
-}
-
-/* One interrupt (at most until deadline): 0, 1 on timeout, -errno. */
-static int wait_irq(struct netdrv *n, int64_t deadline)
-{
-	const struct guest_bus *bus = n->p.bus;
-	int64_t left = deadline - now_ms();
-	int rc;
-
-	if (left <= 0)
-		return 1;
-	rc = bus->wait_irq(bus->opaque, (int)left);
-	if (rc > 0)
-		rc = vmdrv_interrupt(&n->vm);
-	return rc < 0 ? rc : 0;
 }
 
 /* try_fill_recv: every spare buffer to the device, one kick. */
@@ -276,7 +253,7 @@ static void reclaim(struct netdrv *n)
  */
 static int tx_slot(struct netdrv *n, uint32_t len, struct netdrv_txslot **out)
 {
-	int64_t deadline = now_ms() + n->p.timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + n->p.timeout_ms;
 	struct netdrv_txslot *s;
 	uint64_t gpa;
 	int rc;
@@ -291,7 +268,7 @@ static int tx_slot(struct netdrv *n, uint32_t len, struct netdrv_txslot **out)
 		/* netif_stop_subqueue: what was added goes out first. */
 		vrdrv_kick(n->txq);
 		n->stats.tx_kicks++;
-		rc = wait_irq(n, deadline);
+		rc = vmdrv_wait_irq(&n->vm, deadline);
 		if (rc)
 			return rc > 0 ? -ENOSPC : rc;
 	}
@@ -350,7 +327,7 @@ int netdrv_send(struct netdrv *n, const struct virtio_net_hdr_v1 *hdr,
 
 int netdrv_tx_flush(struct netdrv *n)
 {
-	int64_t deadline = now_ms() + n->p.timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + n->p.timeout_ms;
 	int rc;
 
 	vrdrv_kick(n->txq);
@@ -360,7 +337,7 @@ int netdrv_tx_flush(struct netdrv *n)
 			return -EIO;
 		if (!n->tx_pending)
 			return 0;
-		rc = wait_irq(n, deadline);
+		rc = vmdrv_wait_irq(&n->vm, deadline);
 		if (rc)
 			return rc > 0 ? -ETIMEDOUT : rc;
 	}
@@ -457,7 +434,7 @@ static ssize_t rx_one(struct netdrv *n, struct virtio_net_hdr_v1 *hdr,
 ssize_t netdrv_recv(struct netdrv *n, struct virtio_net_hdr_v1 *hdr, void *buf,
 		    size_t max, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vmdrv_now_ms() + timeout_ms;
 	ssize_t got;
 	int rc;
 
@@ -476,7 +453,7 @@ ssize_t netdrv_recv(struct netdrv *n, struct virtio_net_hdr_v1 *hdr, void *buf,
 			continue;
 		if (n->rxq->broken)
 			return -EIO;
-		rc = wait_irq(n, deadline);
+		rc = vmdrv_wait_irq(&n->vm, deadline);
 		if (rc)
 			return rc > 0 ? 0 : rc;
 	}
